@@ -1,0 +1,1 @@
+"""Agents, sign-in and sessions."""

@@ -1,0 +1,74 @@
+"""Settings read from HELPDESK_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES_DIR = PROJECT_ROOT / "fixtures"
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app and CLI need to know about where things live."""
+
+    database_url: str
+    personal_database_url: str
+    index_dir: Path
+    data_dir: Path
+    secret_key: str
+    secure_cookies: bool = False
+    session_max_age: int = 12 * 3600
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
+        """Build settings from the environment; defaults keep everything in the working directory."""
+        env = dict(os.environ if env is None else env)
+        cwd = cwd or Path.cwd()
+        data_dir = Path(env.get("HELPDESK_DATA_DIR", cwd / ".helpdesk"))
+        database_url = env.get("HELPDESK_DATABASE_URL") or _sqlite_url(cwd / "helpdesk.db")
+        personal_url = env.get("HELPDESK_PERSONAL_DATABASE_URL") or default_personal_url(database_url)
+        index_dir = Path(env.get("HELPDESK_INDEX_DIR") or cwd / "search_index")
+        secret = env.get("HELPDESK_SECRET_KEY") or load_or_create_secret(data_dir)
+        return cls(
+            database_url=database_url,
+            personal_database_url=personal_url,
+            index_dir=index_dir,
+            data_dir=data_dir,
+            secret_key=secret,
+            secure_cookies=env.get("HELPDESK_SECURE_COOKIES", "0") == "1",
+        )
+
+
+def default_personal_url(database_url: str) -> str:
+    """The personal-data store sits beside the main one: a second SQLite file, or the same server."""
+    if database_url.startswith("sqlite:///") and database_url.endswith(".db"):
+        return database_url[: -len(".db")] + "-personal.db"
+    if database_url.startswith("sqlite"):
+        return database_url + "-personal"
+    return database_url
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """For local use: generate a secret once and keep it outside the repository, readable by the owner only."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

@@ -1,0 +1,1 @@
+"""Customers: the neutral record, lookup and the single customer view."""

@@ -1,0 +1,130 @@
+"""Engines for the main store and the personal-data store, SQLite pragmas, and sessions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlmodel import Session
+
+from helpdesk.config import Settings
+from helpdesk.privacy.models import PersonalBase
+
+log = logging.getLogger("helpdesk.db")
+
+_IMMEDIATE = "helpdesk_begin_immediate"
+
+
+class DatabaseConfigError(RuntimeError):
+    """The configured database URL cannot be used; the message says why in one line."""
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Pragmas on every connection, and transactions we begin ourselves.
+
+    pysqlite's legacy transaction handling begins lazily and loses concurrent read-modify-write
+    updates; we switch it off and emit BEGIN (reads) or BEGIN IMMEDIATE (writes, taking the write
+    lock up front so a busy writer waits on busy_timeout instead of failing mid-transaction).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if connection.get_execution_options().get(_IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for one store; SQLite files get their directory created and our pragmas."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseConfigError(f"cannot parse database URL {url!r}: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            path = Path(database)
+            if not path.parent.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                log.info("database file %s does not exist yet: creating it", path)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    except Exception as exc:  # noqa: BLE001 - any driver import/config failure becomes one clear line
+        raise DatabaseConfigError(f"cannot use database URL {parsed!r}: {exc}") from None
+
+
+@dataclass
+class Database:
+    """Both stores. Read sessions begin plainly; write sessions take the write lock up front on SQLite."""
+
+    main: Engine
+    personal: Engine
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(main=make_engine(settings.database_url), personal=make_engine(settings.personal_database_url))
+
+    def _session(self, *, write: bool) -> Session:
+        options = {_IMMEDIATE: True} if write else {}
+        main = self.main.execution_options(**options) if options else self.main
+        personal = self.personal.execution_options(**options) if options else self.personal
+        # One session, two binds: personal-store tables route to their own engine, everything else to main.
+        return Session(binds={PersonalBase: personal}, bind=main, expire_on_commit=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; rolled back at the end."""
+        session = self._session(write=False)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session for a unit of work; the caller (a service) commits, anything else rolls back."""
+        session = self._session(write=True)
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def check(self) -> None:
+        """Connect to both stores once, turning failures into one clear error."""
+        for name, engine in (("main", self.main), ("personal", self.personal)):
+            try:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql("SELECT 1")
+            except Exception as exc:  # noqa: BLE001
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise DatabaseConfigError(f"cannot connect to the {name} database ({engine.url!r}): {reason}") from None
+
+    def dispose(self) -> None:
+        self.main.dispose()
+        self.personal.dispose()

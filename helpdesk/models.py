@@ -1,0 +1,29 @@
+"""Imports every table so both metadata objects are complete (Alembic and the app rely on this)."""
+
+from helpdesk.auth.models import Agent
+from helpdesk.claims.models import ClaimPhoto, WarrantyClaim
+from helpdesk.customers.models import Customer
+from helpdesk.privacy.models import PersonalBase, PersonalRecord
+from helpdesk.sales.models import Product, Purchase, PurchaseLine
+from helpdesk.tickets.models import Interaction, Tag, Ticket, TicketTag
+from sqlmodel import SQLModel
+
+MAIN_METADATA = SQLModel.metadata
+PERSONAL_METADATA = PersonalBase.metadata
+
+__all__ = [
+    "MAIN_METADATA",
+    "PERSONAL_METADATA",
+    "Agent",
+    "ClaimPhoto",
+    "Customer",
+    "Interaction",
+    "PersonalRecord",
+    "Product",
+    "Purchase",
+    "PurchaseLine",
+    "Tag",
+    "Ticket",
+    "TicketTag",
+    "WarrantyClaim",
+]

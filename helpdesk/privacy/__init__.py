@@ -1,0 +1,1 @@
+"""Personal data: the separate store, masking, reveal audit, export and erasure."""

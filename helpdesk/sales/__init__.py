@@ -1,0 +1,1 @@
+"""Sales: the product catalogue and purchases from the point of sale."""
