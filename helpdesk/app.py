@@ -1,0 +1,153 @@
+"""create_app(settings) -> Litestar: plugins, templates, CSRF, sessions, routes, lifespan. No logic."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import js_lib_htmx
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.security.session_auth import SessionAuth
+from litestar.static_files import create_static_files_router
+from litestar.stores.file import FileStore
+from litestar.template.config import TemplateConfig
+from litestar.types import Message, Scope
+
+from helpdesk import __version__, migrate, templating
+from helpdesk.auth.service import CurrentAgent, get_active_agent
+from helpdesk.auth.sessions import RotatingSessionConfig
+from helpdesk.auth.web import AuthController
+from helpdesk.config import Settings
+from helpdesk.customers.web import CustomerApiController, CustomerController, LookupController
+from helpdesk.db import Database
+from helpdesk.deps import provide_db, provide_settings
+from helpdesk.errors import EXCEPTION_HANDLERS
+from helpdesk.home.web import HomeController
+
+log = logging.getLogger("helpdesk")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+HTMX_DIR = Path(js_lib_htmx.__file__).resolve().parent / "static" / "htmx"
+
+SECURITY_HEADERS = {
+    b"content-security-policy": (
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    b"x-content-type-options": b"nosniff",
+    b"x-frame-options": b"DENY",
+    b"referrer-policy": b"same-origin",
+    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
+}
+
+
+async def _security_headers(message: Message, scope: Scope) -> None:
+    """Added in before_send so static files, 404s, 405s and the CSRF 403 carry them too."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            key = name.decode()
+            if key not in headers:
+                headers[key] = value.decode()
+        if scope.get("path", "").startswith(("/customers", "/api")):
+            # Pages full of personal data must not linger in shared caches or the back-forward cache.
+            headers["cache-control"] = "no-store"
+
+
+async def _retrieve_agent(session: dict, connection) -> CurrentAgent | None:
+    agent_id = session.get("agent_id")
+    if not isinstance(agent_id, int):
+        return None
+    db: Database = connection.app.state.db
+    with db.read() as db_session:
+        return get_active_agent(db_session, agent_id)
+
+
+def _prepare_storage(settings: Settings, database: Database) -> None:
+    """Create what a first run needs, saying so, and bring the schema up to date."""
+    if not settings.index_dir.exists():
+        log.info("search index directory %s does not exist yet: creating it", settings.index_dir)
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)
+    database.check()
+    migrate.upgrade(database)
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
+    """The desk as an ASGI app, wired for the given settings."""
+    settings = settings or Settings.from_env()
+    database = database or Database.from_settings(settings)
+    _prepare_storage(settings, database)
+
+    session_config = RotatingSessionConfig(
+        key="helpdesk_session",
+        max_age=settings.session_max_age,
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        renew_on_access=True,
+        store="sessions",
+    )
+    session_auth = SessionAuth[CurrentAgent, RotatingSessionConfig](
+        retrieve_user_handler=_retrieve_agent,
+        session_backend_config=session_config,
+        exclude=["^/signin$", "^/static/", "^/assets/", "^/favicon.ico$"],
+        # Stock SessionAuth skips HEAD too, which would run GET handlers for anonymous callers.
+        exclude_http_methods=["OPTIONS"],
+    )
+
+    def engine_callback(engine: JinjaTemplateEngine) -> None:
+        templating.register(engine.engine)
+
+    app = Litestar(
+        route_handlers=[
+            AuthController,
+            HomeController,
+            LookupController,
+            CustomerController,
+            CustomerApiController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            create_static_files_router(
+                path="/assets/htmx", directories=[HTMX_DIR], name="htmx", include_in_schema=False
+            ),
+        ],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=engine_callback
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            cookie_httponly=True,
+        ),
+        on_app_init=[session_auth.on_app_init],
+        stores={"sessions": FileStore(settings.data_dir / "sessions")},
+        openapi_config=OpenAPIConfig(
+            title="helpdesk",
+            version=__version__,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[_security_headers],
+        logging_config=LoggingConfig(log_exceptions="never", disable_stack_trace={404, 401, 403, 422}),
+        debug=False,
+        state=State({"db": database, "settings": settings}),
+        on_shutdown=[database.dispose],
+    )
+    return app

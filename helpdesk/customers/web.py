@@ -1,0 +1,151 @@
+"""Customer pages and API: lookup box, the single customer view, and its paged lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import Controller, Request, get
+from litestar.exceptions import ValidationException
+from litestar.params import Parameter
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+
+from helpdesk import ids, phones
+from helpdesk.customers import service
+from helpdesk.customers.single_view import CustomerView
+from helpdesk.db import Database
+from helpdesk.htmx import render, wants_partial
+from helpdesk.timeutil import shop_today
+
+CustomerIdPath = Annotated[str, Parameter(max_length=40, description="customer ID, with or without spaces/dashes")]
+Cursor = Annotated[str | None, Parameter(max_length=40, required=False)]
+
+
+def _canonical(customer_id: str) -> str:
+    return ids.parse(customer_id)
+
+
+class LookupController(Controller):
+    """The lookup box in every page's header, and the telephony screen-pop URL."""
+
+    @get("/lookup", sync_to_thread=True)
+    def lookup(
+        self,
+        request: Request,
+        db: Database,
+        q: Annotated[str, Parameter(query="q", max_length=2000, required=False)] = "",
+    ) -> Template | Redirect | ClientRedirect:
+        """Open the customer for an ID or phone number, or say what is wrong beside the box."""
+        with db.read() as session:
+            result = service.lookup(session, q)
+        if result.found:
+            target = f"/customers/{result.customer_id}"
+            return ClientRedirect(target) if wants_partial(request) else Redirect(target, status_code=303)
+        status_code = 404 if result.kind == "not_found" and not wants_partial(request) else 200
+        return render(
+            request,
+            page="lookup/page.html",
+            partial="lookup/_result.html",
+            context={"result": result},
+            status_code=status_code if not result.choices else 200,
+        )
+
+
+class CustomerController(Controller):
+    path = "/customers"
+
+    @get("/{customer_id:str}", sync_to_thread=True)
+    def customer_page(self, request: Request, db: Database, customer_id: CustomerIdPath) -> Template | Redirect:
+        """The one page an agent needs while the customer is on the phone."""
+        code = _canonical(customer_id)
+        if code != customer_id:
+            return Redirect(f"/customers/{code}", status_code=301)
+        with db.read() as session:
+            view = service.customer_view(session, code, today=shop_today())
+        return Template(template_name="customers/page.html", context={"view": view}, headers={"Vary": "HX-Request"})
+
+    @get("/{customer_id:str}/timeline", sync_to_thread=True)
+    def timeline(self, request: Request, db: Database, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
+        """The next page of the interaction history ("load more")."""
+        code = _canonical(customer_id)
+        with db.read() as session:
+            customer = service.get_customer(session, code)
+            page = service.timeline_page(session, customer, cursor=cursor)
+        return _list_page(request, code, "customers/_timeline.html", timeline=page)
+
+    @get("/{customer_id:str}/purchases", sync_to_thread=True)
+    def purchases(self, request: Request, db: Database, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
+        """More purchases, older ones."""
+        code = _canonical(customer_id)
+        with db.read() as session:
+            customer = service.get_customer(session, code)
+            page = service.purchases_page(session, customer, today=shop_today(), cursor=cursor)
+        return _list_page(request, code, "customers/_purchases.html", purchases=page)
+
+    @get("/{customer_id:str}/claims", sync_to_thread=True)
+    def claims(self, request: Request, db: Database, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
+        """More warranty claims."""
+        code = _canonical(customer_id)
+        with db.read() as session:
+            customer = service.get_customer(session, code)
+            page = service.claims_page(session, customer, cursor=cursor)
+        return _list_page(request, code, "customers/_claims.html", claims=page)
+
+    @get("/{customer_id:str}/past-tickets", sync_to_thread=True)
+    def past_tickets(self, request: Request, db: Database, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
+        """More solved and closed tickets."""
+        code = _canonical(customer_id)
+        with db.read() as session:
+            customer = service.get_customer(session, code)
+            page = service.past_tickets_page(session, customer, cursor=cursor)
+        return _list_page(request, code, "customers/_past_tickets.html", past_tickets=page)
+
+
+def _list_page(request: Request, code: str, partial: str, **lists) -> Template:
+    """HTMX gets the rows to append; a plain request gets a full page listing just that slice."""
+    return render(
+        request,
+        page="customers/list_page.html",
+        partial=partial,
+        context={"customer_id": code, "partial": partial, **lists},
+    )
+
+
+@dataclass
+class LookupMatch:
+    customer_id: str
+    name: str | None
+    phone_masked: str
+    city: str | None
+    url: str
+
+
+class CustomerApiController(Controller):
+    path = "/api"
+    tags = ["customers"]
+
+    @get("/customers/{customer_id:str}", sync_to_thread=True)
+    def customer(self, db: Database, customer_id: CustomerIdPath) -> CustomerView:
+        """The single customer view as JSON: 404 for an unknown ID, 422 for a malformed one."""
+        code = _canonical(customer_id)
+        with db.read() as session:
+            return service.customer_view(session, code, today=shop_today())
+
+    @get("/lookup", sync_to_thread=True)
+    def lookup_phone(
+        self, db: Database, phone: Annotated[str, Parameter(query="phone", min_length=1, max_length=40)]
+    ) -> list[LookupMatch]:
+        """Customers with this phone number (any common Indian format), for a telephony screen-pop."""
+        try:
+            normalised = phones.normalise(phone)
+        except phones.InvalidPhone as exc:
+            raise ValidationException(detail=str(exc), extra=[{"key": "phone", "message": str(exc)}]) from None
+        with db.read() as session:
+            choices = service.customers_by_phone(session, normalised)
+        return [
+            LookupMatch(
+                customer_id=c.customer_id, name=c.name, phone_masked=c.phone_masked, city=c.city, url=f"/customers/{c.customer_id}"
+            )
+            for c in choices
+        ]

@@ -1,0 +1,95 @@
+"""Domain errors and HTTP errors mapped to responses in one place: JSON under /api, pages elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from helpdesk.customers.service import CustomerNotFound, InvalidCursor
+from helpdesk.ids import InvalidCustomerId
+
+log = logging.getLogger("helpdesk.errors")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/schema"))
+
+
+def _error_response(request: Request, status_code: int, title: str, detail: str, extra: dict | None = None) -> Response:
+    if _is_api(request):
+        body = {"status_code": status_code, "detail": detail, **(extra or {})}
+        return Response(body, status_code=status_code, media_type=MediaType.JSON)
+    return Template(
+        template_name="errors/page.html",
+        context={"status_code": status_code, "title": title, "detail": detail},
+        status_code=status_code,
+        media_type=MediaType.HTML,
+    )
+
+
+def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
+    """Anonymous: 401 for the API, the sign-in page (remembering where they were going) for pages."""
+    if _is_api(request):
+        return Response({"status_code": 401, "detail": "Sign in first."}, status_code=401)
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    signin = "/signin" if target in ("/", "") else f"/signin?next={quote(target, safe='')}"
+    if request.headers.get("hx-request"):
+        # htmx would swap a redirected sign-in page into a fragment; send the whole browser there.
+        return Response(None, status_code=401, headers={"HX-Redirect": signin})
+    return Redirect(signin, status_code=303)
+
+
+def permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
+    return _error_response(request, 403, "Not allowed", exc.detail or "Your role may not do this.")
+
+
+def customer_not_found(request: Request, exc: CustomerNotFound) -> Response:
+    return _error_response(request, 404, "No such customer", str(exc))
+
+
+def invalid_customer_id(request: Request, exc: InvalidCustomerId) -> Response:
+    detail = f"That is not a valid customer ID. {exc.reason}"
+    return _error_response(request, 422, "Not a valid customer ID", detail, {"extra": [{"key": "customer_id", "message": exc.reason}]})
+
+
+def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
+    return _error_response(request, 400, "Bad page link", "That page link is not valid; reload the customer page.")
+
+
+def validation_error(request: Request, exc: ValidationException) -> Response:
+    if _is_api(request):
+        return Response(
+            {"status_code": 422, "detail": exc.detail, "extra": exc.extra}, status_code=422, media_type=MediaType.JSON
+        )
+    return _error_response(request, 400, "Bad request", "Some of what was sent is not valid.")
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    titles = {404: "Not found", 405: "Not allowed here", 400: "Bad request", 403: "Not allowed"}
+    detail = exc.detail if exc.status_code < 500 else "Something went wrong on our side."
+    return _error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), detail)
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    """Log the traceback for us; show the agent a calm page, never the exception text."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong", "Something went wrong on our side; try again.")
+
+
+EXCEPTION_HANDLERS = {
+    NotAuthorizedException: not_authorized,
+    PermissionDeniedException: permission_denied,
+    CustomerNotFound: customer_not_found,
+    InvalidCustomerId: invalid_customer_id,
+    InvalidCursor: invalid_cursor,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: server_error,
+}

@@ -1,0 +1,1 @@
+"""The start page: lookup box and the agent's own queue."""

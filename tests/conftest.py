@@ -1,0 +1,136 @@
+"""Test app factory: fresh databases (SQLite, or PostgreSQL when HELPDESK_TEST_DATABASE_URL is set) and index dirs."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from sqlalchemy import create_engine, event, text
+
+from helpdesk.app import create_app
+from helpdesk.config import Settings
+from helpdesk.db import Database
+
+PASSWORD = "correct horse battery"
+
+
+def _postgres_urls(base_url: str) -> tuple[str, str, list[str]]:
+    """Two fresh schemas on the test server: one per store, so the stores stay apart as in production."""
+    suffix = secrets.token_hex(4)
+    schemas = [f"hd_main_{suffix}", f"hd_personal_{suffix}"]
+    engine = create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        for schema in schemas:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in base_url else "?"
+    return (f"{base_url}{sep}options=-csearch_path%3D{schemas[0]}", f"{base_url}{sep}options=-csearch_path%3D{schemas[1]}", schemas)
+
+
+def _drop_schemas(base_url: str, schemas: list[str]) -> None:
+    engine = create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        for schema in schemas:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Iterator[Settings]:
+    root = tmp_path_factory.mktemp("helpdesk")
+    env = {"HELPDESK_SECRET_KEY": secrets.token_urlsafe(32), "HELPDESK_INDEX_DIR": str(root / "index"),
+           "HELPDESK_DATA_DIR": str(root / "data")}
+    base = os.environ.get("HELPDESK_TEST_DATABASE_URL")
+    schemas: list[str] = []
+    if base:
+        main_url, personal_url, schemas = _postgres_urls(base)
+        env |= {"HELPDESK_DATABASE_URL": main_url, "HELPDESK_PERSONAL_DATABASE_URL": personal_url}
+    yield Settings.from_env(env, cwd=root)
+    if base:
+        _drop_schemas(base, schemas)
+
+
+@pytest.fixture(scope="session")
+def db(settings) -> Iterator[Database]:
+    database = Database.from_settings(settings)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings, db) -> Litestar:
+    return create_app(settings, database=db)
+
+
+@pytest.fixture(scope="session")
+def agent(db):
+    from tests import factories
+
+    return factories.agent(db, "asha.agent@helpdesk.local", PASSWORD, name="Asha Agent")
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD):
+    """Sign in through the real form, CSRF token included."""
+    page = client.get("/signin")
+    token = csrf_from(page.text)
+    return client.post("/signin", data={"email": email, "password": password, "_csrf_token": token}, follow_redirects=False)
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def anon(app) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def client(app, agent) -> Iterator[TestClient]:
+    """A signed-in agent's browser."""
+    with TestClient(app) as client:
+        response = sign_in(client, agent.email)
+        assert response.status_code == 303, response.text
+        yield client
+
+
+def parse(html: str) -> HTMLParser:
+    return HTMLParser(html)
+
+
+def texts(tree: HTMLParser, selector: str) -> list[str]:
+    return [node.text(strip=True) for node in tree.css(selector)]
+
+
+@dataclass
+class QueryCounter:
+    count: int = 0
+    statements: list[str] | None = None
+
+
+@pytest.fixture
+def count_queries(db):
+    """Count SQL statements on both stores while the test runs."""
+    counter = QueryCounter(statements=[])
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if statement.strip().upper() in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", "SELECT 1"):
+            return
+        counter.count += 1
+        counter.statements.append(statement)
+
+    for engine in (db.main, db.personal):
+        event.listen(engine, "before_cursor_execute", before)
+    yield counter
+    for engine in (db.main, db.personal):
+        event.remove(engine, "before_cursor_execute", before)
