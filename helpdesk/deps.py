@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from helpdesk.config import Settings
 from helpdesk.db import Database
@@ -16,3 +17,7 @@ def provide_db(state: State) -> Database:
 def provide_settings(state: State) -> Settings:
     """The app's settings."""
     return state.settings
+
+
+DB = NamedDependency[Database]
+"""Handler parameter type for the `db` dependency."""

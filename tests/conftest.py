@@ -134,3 +134,6 @@ def count_queries(db):
     yield counter
     for engine in (db.main, db.personal):
         event.remove(engine, "before_cursor_execute", before)
+
+
+from tests.world import world  # noqa: E402,F401  (a shared fixture: the known customer)

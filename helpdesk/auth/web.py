@@ -7,12 +7,12 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from helpdesk.auth import service
 from helpdesk.auth.sessions import rotate_session_id
-from helpdesk.db import Database
+from helpdesk.deps import DB
 
 SIGN_IN_FAILED = "That e-mail and password do not match an active account."
 
@@ -34,7 +34,7 @@ def safe_next(target: str | None) -> str:
 class AuthController(Controller):
     @get("/signin", exclude_from_auth=True)
     async def signin_page(
-        self, next_: Annotated[str | None, Parameter(query="next", max_length=500, required=False)] = None
+        self, next_: Annotated[str | None, QueryParameter(name="next", max_length=500, required=False)] = None
     ) -> Template:
         """The only page open to anyone."""
         return Template(template_name="auth/signin.html", context={"form": SignInForm(next=safe_next(next_)), "errors": {}})
@@ -43,7 +43,7 @@ class AuthController(Controller):
     def signin(
         self,
         request: Request,
-        db: Database,
+        db: DB,
         data: Annotated[SignInForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template | Redirect:
         """Check the password; on success start a session under a new ID."""

@@ -7,19 +7,19 @@ from typing import Annotated
 
 from litestar import Controller, Request, get
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from helpdesk import ids, phones
 from helpdesk.customers import service
 from helpdesk.customers.single_view import CustomerView
-from helpdesk.db import Database
+from helpdesk.deps import DB
 from helpdesk.htmx import render, wants_partial
 from helpdesk.timeutil import shop_today
 
-CustomerIdPath = Annotated[str, Parameter(max_length=40, description="customer ID, with or without spaces/dashes")]
-Cursor = Annotated[str | None, Parameter(max_length=40, required=False)]
+CustomerIdPath = Annotated[str, PathParameter(max_length=40, description="customer ID, with or without spaces/dashes")]
+Cursor = Annotated[str | None, QueryParameter(max_length=40, required=False)]
 
 
 def _canonical(customer_id: str) -> str:
@@ -33,8 +33,8 @@ class LookupController(Controller):
     def lookup(
         self,
         request: Request,
-        db: Database,
-        q: Annotated[str, Parameter(query="q", max_length=2000, required=False)] = "",
+        db: DB,
+        q: Annotated[str, QueryParameter(name="q", max_length=2000, required=False)] = "",
     ) -> Template | Redirect | ClientRedirect:
         """Open the customer for an ID or phone number, or say what is wrong beside the box."""
         with db.read() as session:
@@ -56,7 +56,7 @@ class CustomerController(Controller):
     path = "/customers"
 
     @get("/{customer_id:str}", sync_to_thread=True)
-    def customer_page(self, request: Request, db: Database, customer_id: CustomerIdPath) -> Template | Redirect:
+    def customer_page(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template | Redirect:
         """The one page an agent needs while the customer is on the phone."""
         code = _canonical(customer_id)
         if code != customer_id:
@@ -66,7 +66,7 @@ class CustomerController(Controller):
         return Template(template_name="customers/page.html", context={"view": view}, headers={"Vary": "HX-Request"})
 
     @get("/{customer_id:str}/timeline", sync_to_thread=True)
-    def timeline(self, request: Request, db: Database, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
+    def timeline(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
         """The next page of the interaction history ("load more")."""
         code = _canonical(customer_id)
         with db.read() as session:
@@ -75,7 +75,7 @@ class CustomerController(Controller):
         return _list_page(request, code, "customers/_timeline.html", timeline=page)
 
     @get("/{customer_id:str}/purchases", sync_to_thread=True)
-    def purchases(self, request: Request, db: Database, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
+    def purchases(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
         """More purchases, older ones."""
         code = _canonical(customer_id)
         with db.read() as session:
@@ -84,7 +84,7 @@ class CustomerController(Controller):
         return _list_page(request, code, "customers/_purchases.html", purchases=page)
 
     @get("/{customer_id:str}/claims", sync_to_thread=True)
-    def claims(self, request: Request, db: Database, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
+    def claims(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
         """More warranty claims."""
         code = _canonical(customer_id)
         with db.read() as session:
@@ -93,7 +93,7 @@ class CustomerController(Controller):
         return _list_page(request, code, "customers/_claims.html", claims=page)
 
     @get("/{customer_id:str}/past-tickets", sync_to_thread=True)
-    def past_tickets(self, request: Request, db: Database, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
+    def past_tickets(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
         """More solved and closed tickets."""
         code = _canonical(customer_id)
         with db.read() as session:
@@ -126,7 +126,7 @@ class CustomerApiController(Controller):
     tags = ["customers"]
 
     @get("/customers/{customer_id:str}", sync_to_thread=True)
-    def customer(self, db: Database, customer_id: CustomerIdPath) -> CustomerView:
+    def customer(self, db: DB, customer_id: CustomerIdPath) -> CustomerView:
         """The single customer view as JSON: 404 for an unknown ID, 422 for a malformed one."""
         code = _canonical(customer_id)
         with db.read() as session:
@@ -134,7 +134,7 @@ class CustomerApiController(Controller):
 
     @get("/lookup", sync_to_thread=True)
     def lookup_phone(
-        self, db: Database, phone: Annotated[str, Parameter(query="phone", min_length=1, max_length=40)]
+        self, db: DB, phone: Annotated[str, QueryParameter(name="phone", min_length=1, max_length=40)]
     ) -> list[LookupMatch]:
         """Customers with this phone number (any common Indian format), for a telephony screen-pop."""
         try:
