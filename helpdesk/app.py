@@ -95,7 +95,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         secure=settings.secure_cookies,
         httponly=True,
         samesite="lax",
-        renew_on_access=True,
         store="sessions",
     )
     session_auth = SessionAuth[CurrentAgent, RotatingSessionConfig](

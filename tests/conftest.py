@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import create_engine, event, text
 
+from helpdesk import migrate
 from helpdesk.app import create_app
 from helpdesk.config import Settings
 from helpdesk.db import Database
@@ -60,6 +61,7 @@ def settings(tmp_path_factory) -> Iterator[Settings]:
 @pytest.fixture(scope="session")
 def db(settings) -> Iterator[Database]:
     database = Database.from_settings(settings)
+    migrate.upgrade(database)
     yield database
     database.dispose()
 
