@@ -5,7 +5,8 @@ from helpdesk.claims.models import ClaimPhoto, WarrantyClaim
 from helpdesk.customers.models import Customer
 from helpdesk.privacy.models import PersonalBase, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
-from helpdesk.tickets.models import Interaction, Tag, Ticket, TicketTag
+from helpdesk.search.models import SearchOutbox
+from helpdesk.tickets.models import Counter, Interaction, SlaPolicy, Tag, Ticket, TicketTag
 from sqlmodel import SQLModel
 
 MAIN_METADATA = SQLModel.metadata
@@ -15,6 +16,9 @@ __all__ = [
     "MAIN_METADATA",
     "PERSONAL_METADATA",
     "Agent",
+    "Counter",
+    "SearchOutbox",
+    "SlaPolicy",
     "ClaimPhoto",
     "Customer",
     "Interaction",

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, Text
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Column, Field, SQLModel
 
 from helpdesk.timeutil import utcnow
@@ -42,6 +43,19 @@ class InteractionKind(StrEnum):
     NOTE = "note"
     REPLY = "reply"
     STATUS_CHANGE = "status_change"
+    # Priority, assignee, tag and satisfaction changes: recorded in the thread, not customer contact.
+    EVENT = "event"
+
+
+CONTACT_KINDS = (InteractionKind.CALL, InteractionKind.EMAIL, InteractionKind.NOTE, InteractionKind.REPLY)
+
+
+class CallOutcome(StrEnum):
+    RESOLVED = "resolved"
+    FOLLOW_UP = "follow_up"
+    CALLBACK = "callback"
+    ESCALATED = "escalated"
+    NO_ANSWER = "no_answer"
 
 
 class Ticket(SQLModel, table=True):
@@ -68,6 +82,15 @@ class Ticket(SQLModel, table=True):
     satisfaction_score: int | None = Field(default=None, ge=1, le=5)
     satisfaction_comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     version: int = Field(default=1, description="optimistic concurrency check")
+    first_responded_at: datetime | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    satisfaction_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        # SQLAlchemy refuses an UPDATE whose row changed since it was read (two agents, one ticket).
+        return {"version_id_col": cls.__table__.c.version}
 
 
 class Tag(SQLModel, table=True):
@@ -95,4 +118,23 @@ class Interaction(SQLModel, table=True):
     author_id: int | None = Field(default=None, foreign_key="agent.id")
     summary: str | None = Field(default=None, max_length=200)
     body: str = Field(sa_column=Column(Text, nullable=False))
+    outcome: str | None = Field(default=None, max_length=20)
+    idempotency_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SlaPolicy(SQLModel, table=True):
+    """Response and resolution targets per priority: the one place SLA numbers live."""
+
+    __tablename__ = "sla_policy"
+
+    priority: str = Field(primary_key=True, max_length=20)
+    first_response_minutes: int = Field(gt=0)
+    resolution_minutes: int = Field(gt=0)
+
+
+class Counter(SQLModel, table=True):
+    """Human-facing number sequences (tickets, claims per year)."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = Field(default=0)
