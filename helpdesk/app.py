@@ -31,6 +31,8 @@ from helpdesk.db import Database
 from helpdesk.deps import provide_db, provide_settings
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
+from helpdesk.tickets.api import TicketApiController
+from helpdesk.tickets.web import CustomerTicketController, SatisfactionController, TicketController
 
 log = logging.getLogger("helpdesk")
 
@@ -115,6 +117,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             LookupController,
             CustomerController,
             CustomerApiController,
+            TicketController,
+            CustomerTicketController,
+            SatisfactionController,
+            TicketApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
             create_static_files_router(
                 path="/assets/htmx", directories=[HTMX_DIR], name="htmx", include_in_schema=False

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from helpdesk.customers.service import CustomerNotFound, InvalidCursor
 from helpdesk.ids import InvalidCustomerId
+from helpdesk.tickets.service import StaleTicket, TicketInvalid, TicketNotFound
 
 log = logging.getLogger("helpdesk.errors")
 
@@ -59,6 +60,20 @@ def invalid_customer_id(request: Request, exc: InvalidCustomerId) -> Response:
     return _error_response(request, 422, "Not a valid customer ID", detail, {"extra": [{"key": "customer_id", "message": exc.reason}]})
 
 
+def ticket_not_found(request: Request, exc: TicketNotFound) -> Response:
+    return _error_response(request, 404, "No such ticket", str(exc))
+
+
+def ticket_invalid(request: Request, exc: TicketInvalid) -> Response:
+    """Reached from the API; pages re-render their forms instead."""
+    extra = {"extra": [{"key": key, "message": message} for key, message in exc.errors.items()]}
+    return _error_response(request, 422, "Not saved", str(exc), extra)
+
+
+def stale_ticket(request: Request, exc: StaleTicket) -> Response:
+    return _error_response(request, 409, "Changed meanwhile", str(exc))
+
+
 def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
     return _error_response(request, 400, "Bad page link", "That page link is not valid; reload the customer page.")
 
@@ -89,6 +104,9 @@ EXCEPTION_HANDLERS = {
     CustomerNotFound: customer_not_found,
     InvalidCustomerId: invalid_customer_id,
     InvalidCursor: invalid_cursor,
+    TicketNotFound: ticket_not_found,
+    TicketInvalid: ticket_invalid,
+    StaleTicket: stale_ticket,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: server_error,

@@ -156,7 +156,7 @@ def customer_view(session: Session, code: str, *, today: date) -> CustomerView:
         profile=_profile(session, customer),
         purchases=purchases_page(session, customer, today=today),
         claims=claims_page(session, customer),
-        open_tickets=_open_tickets(session, customer),
+        open_tickets=open_tickets(session, customer),
         past_tickets=past_tickets_page(session, customer),
         timeline=timeline_page(session, customer),
     )
@@ -173,6 +173,10 @@ def _profile(session: Session, customer: Customer) -> Profile:
         ).where(Purchase.customer_id == customer.id)
     ).one()
     record = session.get(PersonalRecord, customer.code)
+    satisfaction_avg, satisfaction_count = session.exec(
+        select(func.avg(Ticket.satisfaction_score), func.count(Ticket.satisfaction_score))
+        .where(Ticket.customer_id == customer.id)
+    ).one()
     return Profile(
         customer_id=customer.code,
         customer_id_grouped=ids.format_grouped(customer.code),
@@ -187,6 +191,8 @@ def _profile(session: Session, customer: Customer) -> Profile:
         outstanding_paise=int(spend[1]),
         purchase_count=int(spend[2]),
         has_personal_record=record is not None,
+        satisfaction_avg=float(satisfaction_avg) if satisfaction_avg is not None else None,
+        satisfaction_count=int(satisfaction_count),
     )
 
 
@@ -294,7 +300,8 @@ def _ticket_view(ticket: Ticket) -> TicketView:
     )
 
 
-def _open_tickets(session: Session, customer: Customer) -> list[TicketView]:
+def open_tickets(session: Session, customer: Customer) -> list[TicketView]:
+    """The customer's open tickets, most recent activity first."""
     tickets = session.exec(
         select(Ticket)
         .where(Ticket.customer_id == customer.id, col(Ticket.status).in_(OPEN_STATUSES))
@@ -334,14 +341,36 @@ def _decode_time_cursor(cursor: str) -> tuple[datetime, int]:
         raise InvalidCursor(cursor) from None
 
 
-def timeline_page(session: Session, customer: Customer, *, cursor: str | None = None) -> Page[InteractionView]:
-    """The interaction history, newest first, paged by (time, id) so a page costs the same at any depth."""
-    statement = (
+def _timeline_select():
+    return (
         select(Interaction, Agent.name, Ticket.number)
         .join(Agent, col(Agent.id) == Interaction.author_id, isouter=True)
         .join(Ticket, col(Ticket.id) == Interaction.ticket_id, isouter=True)
-        .where(Interaction.customer_id == customer.id)
     )
+
+
+def _interaction_view(interaction: Interaction, author_name: str | None, ticket_number: str | None) -> InteractionView:
+    return InteractionView(
+        id=interaction.id,
+        kind=interaction.kind,
+        channel=interaction.channel,
+        summary=interaction.summary,
+        body=interaction.body,
+        outcome=interaction.outcome,
+        created_at=interaction.created_at,
+        author_name=author_name,
+        ticket_number=ticket_number,
+    )
+
+
+def timeline_entry(session: Session, interaction_id: int) -> InteractionView:
+    """One entry of the history, as the timeline shows it (for prepending a just-logged call)."""
+    return _interaction_view(*session.exec(_timeline_select().where(Interaction.id == interaction_id)).one())
+
+
+def timeline_page(session: Session, customer: Customer, *, cursor: str | None = None) -> Page[InteractionView]:
+    """The interaction history, newest first, paged by (time, id) so a page costs the same at any depth."""
+    statement = _timeline_select().where(Interaction.customer_id == customer.id)
     if cursor:
         created_at, row_id = _decode_time_cursor(cursor)
         statement = statement.where(tuple_(Interaction.created_at, Interaction.id) < tuple_(created_at, row_id))
@@ -349,21 +378,35 @@ def timeline_page(session: Session, customer: Customer, *, cursor: str | None = 
         statement.order_by(col(Interaction.created_at).desc(), col(Interaction.id).desc()).limit(TIMELINE_PER_PAGE + 1)
     ).all()
     shown = rows[:TIMELINE_PER_PAGE]
-    items = [
-        InteractionView(
-            id=interaction.id,
-            kind=interaction.kind,
-            channel=interaction.channel,
-            summary=interaction.summary,
-            body=interaction.body,
-            created_at=interaction.created_at,
-            author_name=author_name,
-            ticket_number=ticket_number,
-        )
-        for interaction, author_name, ticket_number in shown
-    ]
+    items = [_interaction_view(*row) for row in shown]
     next_cursor = None
     if len(rows) > TIMELINE_PER_PAGE:
         last = shown[-1][0]
         next_cursor = _encode_time_cursor(last.created_at, last.id)
     return Page(items=items, next_cursor=next_cursor)
+
+
+@dataclass
+class PurchasedItem:
+    """One purchased item, for choosing it in a form."""
+
+    line_id: int
+    product_name: str
+    model_number: str
+    serial_number: str | None
+    purchased_on: date
+    order_number: str
+
+
+def purchased_items(session: Session, customer: Customer, *, limit: int = 200) -> list[PurchasedItem]:
+    """The customer's purchased items, newest first."""
+    rows = session.exec(
+        select(PurchaseLine.id, Product.name, Product.model_number, PurchaseLine.serial_number,
+               Purchase.purchased_on, Purchase.order_number)
+        .join(Purchase, col(Purchase.id) == PurchaseLine.purchase_id)
+        .join(Product, col(Product.id) == PurchaseLine.product_id)
+        .where(Purchase.customer_id == customer.id)
+        .order_by(col(Purchase.purchased_on).desc(), col(PurchaseLine.id).desc())
+        .limit(limit)
+    ).all()
+    return [PurchasedItem(*row) for row in rows]

@@ -24,6 +24,8 @@ class Profile:
     outstanding_paise: int
     purchase_count: int
     has_personal_record: bool
+    satisfaction_avg: float | None = None
+    satisfaction_count: int = 0
 
 
 @dataclass
@@ -81,6 +83,7 @@ class InteractionView:
     channel: str | None
     summary: str | None
     body: str
+    outcome: str | None
     created_at: datetime
     author_name: str | None
     ticket_number: str | None

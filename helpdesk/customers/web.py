@@ -22,7 +22,8 @@ CustomerIdPath = Annotated[str, PathParameter(max_length=40, description="custom
 Cursor = Annotated[str | None, QueryParameter(max_length=40, required=False)]
 
 
-def _canonical(customer_id: str) -> str:
+def canonical_id(customer_id: str) -> str:
+    """The canonical ID from a path segment, or InvalidCustomerId (mapped to 422)."""
     return ids.parse(customer_id)
 
 
@@ -58,7 +59,7 @@ class CustomerController(Controller):
     @get("/{customer_id:str}", sync_to_thread=True)
     def customer_page(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template | Redirect:
         """The one page an agent needs while the customer is on the phone."""
-        code = _canonical(customer_id)
+        code = canonical_id(customer_id)
         if code != customer_id:
             return Redirect(f"/customers/{code}", status_code=301)
         with db.read() as session:
@@ -68,7 +69,7 @@ class CustomerController(Controller):
     @get("/{customer_id:str}/timeline", sync_to_thread=True)
     def timeline(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
         """The next page of the interaction history ("load more")."""
-        code = _canonical(customer_id)
+        code = canonical_id(customer_id)
         with db.read() as session:
             customer = service.get_customer(session, code)
             page = service.timeline_page(session, customer, cursor=cursor)
@@ -77,7 +78,7 @@ class CustomerController(Controller):
     @get("/{customer_id:str}/purchases", sync_to_thread=True)
     def purchases(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
         """More purchases, older ones."""
-        code = _canonical(customer_id)
+        code = canonical_id(customer_id)
         with db.read() as session:
             customer = service.get_customer(session, code)
             page = service.purchases_page(session, customer, today=shop_today(), cursor=cursor)
@@ -86,7 +87,7 @@ class CustomerController(Controller):
     @get("/{customer_id:str}/claims", sync_to_thread=True)
     def claims(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
         """More warranty claims."""
-        code = _canonical(customer_id)
+        code = canonical_id(customer_id)
         with db.read() as session:
             customer = service.get_customer(session, code)
             page = service.claims_page(session, customer, cursor=cursor)
@@ -95,7 +96,7 @@ class CustomerController(Controller):
     @get("/{customer_id:str}/past-tickets", sync_to_thread=True)
     def past_tickets(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
         """More solved and closed tickets."""
-        code = _canonical(customer_id)
+        code = canonical_id(customer_id)
         with db.read() as session:
             customer = service.get_customer(session, code)
             page = service.past_tickets_page(session, customer, cursor=cursor)
@@ -128,7 +129,7 @@ class CustomerApiController(Controller):
     @get("/customers/{customer_id:str}", sync_to_thread=True)
     def customer(self, db: DB, customer_id: CustomerIdPath) -> CustomerView:
         """The single customer view as JSON: 404 for an unknown ID, 422 for a malformed one."""
-        code = _canonical(customer_id)
+        code = canonical_id(customer_id)
         with db.read() as session:
             return service.customer_view(session, code, today=shop_today())
 

@@ -99,13 +99,14 @@ def template_fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def _all_templates(node) -> list[str]:
+def all_templates(node) -> list[str]:
+    """Every template string in a nested fixture structure."""
     if isinstance(node, str):
         return [node]
     if isinstance(node, list):
-        return [text for item in node for text in _all_templates(item)]
+        return [text for item in node for text in all_templates(item)]
     if isinstance(node, dict):
-        return [text for value in node.values() for text in _all_templates(value)]
+        return [text for value in node.values() for text in all_templates(value)]
     return []
 
 
@@ -121,7 +122,7 @@ def check_texts(texts: dict, catalogue: tuple[CatalogueItem, ...], known_fields:
                 if missing:
                     raise FixtureError(f"texts.json: {category}/{key} {part} lacks {missing}")
     unknown = set()
-    for template in _all_templates({k: v for k, v in texts.items() if k != "hinglish_variants"}):
+    for template in all_templates({k: v for k, v in texts.items() if k != "hinglish_variants"}):
         unknown |= template_fields(template) - known_fields
     if unknown:
         raise FixtureError(f"texts.json: templates use unknown fields {sorted(unknown)}")

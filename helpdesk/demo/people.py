@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 
 # Share of customers who join a relative already on file and give the family's number and address.
-FAMILY_SHARE = 0.015
+FAMILY_SHARE = 0.018
 EMAIL_SHARE = 0.70
 ALT_PHONE_SHARE = 0.15
 # People move: some live outside their name's usual region.
@@ -113,4 +113,5 @@ class PeopleMaker:
             **place,
             "updated_at": updated_at,
         }
-        return Person(first_name=given, city=city_name, home_store=rng.choice(stores) if stores else None, record=record)
+        home_store = rng.choice(stores) if stores else None
+        return Person(first_name=given, city=city_name, home_store=home_store, record=record)

@@ -10,7 +10,7 @@ from helpdesk.demo.fixtures import LANGUAGES
 TICKET_FIELDS = frozenset({
     "first_name", "ticket", "brand", "category_lower", "model", "order", "serial", "product", "purchase_date",
     "warranty_end", "city", "store", "days", "code", "amount", "visit_date", "slot", "agent_name", "points",
-    "complaint", "fix", "remedy", "old", "new", "reason",
+    "complaint", "fix", "remedy", "old", "new", "reason", "sold_by",
 })
 
 # How often someone who prefers one language writes in each of the three (people switch, agents more so).

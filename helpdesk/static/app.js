@@ -15,6 +15,13 @@
     box.focus();
     box.select();
   });
+  // Cancel on a swapped-in form removes it (no inline handlers: the CSP forbids them).
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-close]") : null;
+    if (!button) return;
+    var form = button.closest(".action-form");
+    if (form) form.remove();
+  });
   // A new lookup clears the previous message so a stale "not found" never sits under a fresh ID.
   document.addEventListener("input", function (event) {
     if (event.target && event.target.id === "lookup-q") {

@@ -7,8 +7,10 @@ from enum import StrEnum
 
 from sqlalchemy import Index, Text
 from sqlalchemy.orm import declared_attr
+from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
+from helpdesk.forms import limited_text
 from helpdesk.timeutil import utcnow
 
 
@@ -138,3 +140,126 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     value: int = Field(default=0)
+
+
+# --- input models: validated before anything touches a table --------------------------------------
+
+SUBJECT_MAX = 200
+BODY_MAX = 10_000
+SUMMARY_MAX = 200
+COMMENT_MAX = 2_000
+TAGS_MAX = 10
+
+
+class TicketCreate(SQLModel):
+    """A new ticket: from the customer page, the API, or a logged call."""
+
+    subject: str
+    body: str
+    channel: TicketChannel = TicketChannel.PHONE
+    priority: Priority = Priority.NORMAL
+    purchase_line_id: int | None = None
+    idempotency_key: str | None = Field(default=None, max_length=64)
+
+    @field_validator("subject", mode="before")
+    @classmethod
+    def _subject(cls, value: str | None) -> str:
+        return limited_text(value, label="The subject", max_length=SUBJECT_MAX)
+
+    @field_validator("body", mode="before")
+    @classmethod
+    def _body(cls, value: str | None) -> str:
+        return limited_text(value, label="The first message", max_length=BODY_MAX)
+
+    @field_validator("purchase_line_id", mode="before")
+    @classmethod
+    def _line(cls, value):
+        return None if value in ("", None) else value
+
+
+class CallLog(SQLModel):
+    """A call logged from the customer page, optionally attached to a ticket or opening one."""
+
+    summary: str
+    body: str = ""
+    outcome: CallOutcome = CallOutcome.RESOLVED
+    ticket_number: str | None = None
+    open_ticket: bool = False
+    priority: Priority = Priority.NORMAL
+    idempotency_key: str | None = Field(default=None, max_length=64)
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _summary(cls, value: str | None) -> str:
+        return limited_text(value, label="The summary", max_length=SUMMARY_MAX)
+
+    @field_validator("body", mode="before")
+    @classmethod
+    def _body(cls, value: str | None) -> str:
+        return limited_text(value, label="The notes", max_length=BODY_MAX, required=False)
+
+    @field_validator("ticket_number", mode="before")
+    @classmethod
+    def _ticket(cls, value: str | None) -> str | None:
+        return (value or "").strip().upper() or None
+
+
+class MessageCreate(SQLModel):
+    """A reply, internal note or call added to a ticket's thread."""
+
+    kind: InteractionKind = InteractionKind.REPLY
+    body: str
+    status: TicketStatus | None = None
+    idempotency_key: str | None = Field(default=None, max_length=64)
+
+    @field_validator("body", mode="before")
+    @classmethod
+    def _body(cls, value: str | None) -> str:
+        return limited_text(value, label="The message", max_length=BODY_MAX)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: InteractionKind) -> InteractionKind:
+        if value not in (InteractionKind.REPLY, InteractionKind.NOTE, InteractionKind.CALL, InteractionKind.EMAIL):
+            raise ValueError("Only replies, internal notes, calls and e-mails can be added.")
+        return value
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value):
+        return None if value in ("", None) else value
+
+
+class TicketUpdate(SQLModel):
+    """Property changes to a ticket; `version` is what the agent saw, to refuse stale saves."""
+
+    version: int
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    assignee_id: int | None = None
+    unassign: bool = False
+    tags: list[str] | None = None
+    satisfaction_score: int | None = Field(default=None, ge=1, le=5)
+    satisfaction_comment: str | None = None
+
+    @field_validator("status", "priority", "assignee_id", "satisfaction_score", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if value == "" else value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = value.split(",")
+        names = sorted({str(name).strip().lower() for name in value if str(name).strip()})
+        if len(names) > TAGS_MAX:
+            raise ValueError(f"At most {TAGS_MAX} tags.")
+        return names
+
+    @field_validator("satisfaction_comment", mode="before")
+    @classmethod
+    def _comment(cls, value: str | None) -> str | None:
+        return limited_text(value, label="The comment", max_length=COMMENT_MAX, required=False) or None
