@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import asyncio
 import random
 import statistics
@@ -101,15 +102,17 @@ def _sample(database: Database, how_many: int, seed: int) -> tuple[list[str], li
 
 
 async def _time(
-    client: httpx.AsyncClient, counter: QueryCounter, name: str, urls: list[str], expect: int, headers: dict | None = None
+    client: httpx.AsyncClient, counter: QueryCounter, name: str, urls: list[str], expect: int | tuple[int, ...],
+    headers: dict | None = None,
 ) -> Timings:
+    expected = (expect,) if isinstance(expect, int) else expect
     timings = Timings(name, [], [])
     for url in urls:
         counter.count = 0
         started = time.perf_counter()
         response = await client.get(url, headers=headers)
         elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != expect:
+        if response.status_code not in expected:
             raise SystemExit(f"{url} answered {response.status_code}, expected {expect}")
         timings.millis.append(elapsed)
         timings.queries.append(counter.count)
@@ -148,7 +151,7 @@ async def customer_view(database: Database, db_dir: Path, requests: int, seed: i
             await _time(client, counter, "timeline 'load more' (heaviest)", await _timeline_urls(client, heavy) * 20, 200,
                         headers={"HX-Request": "true"}),
             await _time(client, counter, "JSON view (5 heaviest, x20)", [f"/api/customers/{c}" for c in heavy] * 20, 200),
-            await _time(client, counter, "lookup by phone (/lookup?q=)", [f"/lookup?q={p[3:]}" for p in phone_numbers], 303),
+            await _time(client, counter, "lookup by phone (/lookup?q=)", [f"/lookup?q={p[3:]}" for p in phone_numbers], (303, 200)),
             await _time(client, counter, "screen-pop API (/api/lookup)", [f"/api/lookup?phone=%2B{p[1:]}" for p in phone_numbers], 200),
         ]
     return results
@@ -162,6 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    # Per-request log lines would dominate what we measure.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     database = prepare(args.db_dir, args.customers, args.seed)
     for timings in asyncio.run(customer_view(database, args.db_dir, args.requests, args.seed)):
         print(timings.report())

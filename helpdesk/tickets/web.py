@@ -119,10 +119,10 @@ class TicketController(Controller):
                     service.update_ticket(session, ticket=ticket, data=change, agent_id=request.user.id)
             except ValidationError as exc:
                 return self._refused(request, session, number, field_errors(exc), data)
-            except ValueError:
-                return self._refused(request, session, number, {"form": "The form was not complete; reload the ticket."}, data)
             except service.TicketInvalid as exc:
                 return self._refused(request, session, number, exc.errors, data)
+            except ValueError:  # a "take" without a readable version
+                return self._refused(request, session, number, {"form": "The form was not complete; reload the ticket."}, data)
             except service.StaleTicket as exc:
                 return self._refused(request, session, number, {"form": str(exc)}, data, status_code=409)
             if not wants_partial(request):

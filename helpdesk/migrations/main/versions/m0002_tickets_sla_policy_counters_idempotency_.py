@@ -59,6 +59,13 @@ def upgrade() -> None:
         {"priority": "low", "first_response_minutes": 8 * 60, "resolution_minutes": 72 * 60},
     ])
 
+    tag = sa.table("tag", sa.column("name", sa.String))
+    # A starting tag list; tickets may only carry tags from this table.
+    op.bulk_insert(tag, [{"name": name} for name in (
+        "billing", "complaint", "damaged", "delivery", "escalated", "feedback", "installation", "refund", "repair",
+        "replacement", "vip", "warranty",
+    )])
+
 
 def downgrade() -> None:
     with op.batch_alter_table('ticket', schema=None) as batch_op:
@@ -75,6 +82,7 @@ def downgrade() -> None:
         batch_op.drop_column('idempotency_key')
         batch_op.drop_column('outcome')
 
+    op.execute("DELETE FROM tag")
     op.drop_table('sla_policy')
     op.drop_table('search_outbox')
     op.drop_table('counter')
