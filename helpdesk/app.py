@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         httponly=True,
         samesite="lax",
         store="sessions",
+        exclude=["^/static/", "^/assets/"],
     )
     session_auth = SessionAuth[CurrentAgent, RotatingSessionConfig](
         retrieve_user_handler=_retrieve_agent,
@@ -109,6 +110,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     def engine_callback(engine: JinjaTemplateEngine) -> None:
         templating.register(engine.engine)
+        # Templates ship with the package: re-checking every file's mtime on each render is wasted work.
+        engine.engine.auto_reload = settings.reload_templates
 
     app = Litestar(
         route_handlers=[

@@ -26,6 +26,7 @@ class Settings:
     secret_key: str
     secure_cookies: bool = False
     session_max_age: int = 12 * 3600
+    reload_templates: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -49,6 +50,7 @@ class Settings:
             data_dir=data_dir,
             secret_key=secret,
             secure_cookies=env.get("HELPDESK_SECURE_COOKIES", "0") == "1",
+            reload_templates=env.get("HELPDESK_RELOAD_TEMPLATES", "0") == "1",
         )
 
 

@@ -76,6 +76,26 @@ def make_engine(url: str) -> Engine:
         raise DatabaseConfigError(f"cannot use database URL {parsed!r}: {exc}") from None
 
 
+class TwoStoreSession(Session):
+    """Routes personal-store tables to their engine, everything else to the main one.
+
+    Cheaper than Session(binds=...), which inspects every statement's entities on every execute.
+    """
+
+    def __init__(self, *, main: Engine, personal: Engine) -> None:
+        super().__init__(bind=main, expire_on_commit=False)
+        self._personal_engine = personal
+
+    def get_bind(self, mapper=None, clause=None, **kw):
+        if mapper is not None and mapper.class_ is not None and issubclass(mapper.class_, PersonalBase):
+            return self._personal_engine
+        if clause is not None and mapper is None:
+            for table in getattr(clause, "froms", None) or ():
+                if getattr(table, "metadata", None) is PersonalBase.metadata:
+                    return self._personal_engine
+        return self.bind
+
+
 @dataclass
 class Database:
     """Both stores. Read sessions begin plainly; write sessions take the write lock up front on SQLite."""
@@ -87,12 +107,11 @@ class Database:
     def from_settings(cls, settings: Settings) -> Database:
         return cls(main=make_engine(settings.database_url), personal=make_engine(settings.personal_database_url))
 
-    def _session(self, *, write: bool) -> Session:
+    def _session(self, *, write: bool) -> TwoStoreSession:
         options = {_IMMEDIATE: True} if write else {}
         main = self.main.execution_options(**options) if options else self.main
         personal = self.personal.execution_options(**options) if options else self.personal
-        # One session, two binds: personal-store tables route to their own engine, everything else to main.
-        return Session(binds={PersonalBase: personal}, bind=main, expire_on_commit=False)
+        return TwoStoreSession(main=main, personal=personal)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -14,6 +14,7 @@ from helpdesk.db import Database
 from helpdesk.privacy.models import PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.tickets.models import Interaction, Ticket
+from helpdesk.tickets.service import new_ticket_number
 
 _counter = itertools.count(1)
 _rng = random.Random(20261123)
@@ -75,7 +76,8 @@ def line_of(db: Database, purchase_row: Purchase) -> PurchaseLine:
 def ticket(db: Database, cust: Customer, *, subject: str, status: str = "open", priority: str = "normal",
            assignee_id: int | None = None, updated_at: datetime | None = None) -> Ticket:
     with db.write() as session:
-        row = Ticket(number=f"T-{next(_counter) + 900000:06d}", customer_id=cust.id, subject=subject, status=status,
+        # Numbered by the desk's own counter, so tests and the app never hand out the same number.
+        row = Ticket(number=new_ticket_number(session), customer_id=cust.id, subject=subject, status=status,
                      priority=priority, assignee_id=assignee_id,
                      updated_at=updated_at or datetime.now(UTC))
         session.add(row)

@@ -16,6 +16,7 @@ from litestar.types import Empty, Message, ScopeSession
 
 _KNOWN_ID = "helpdesk.session_id"
 _ROTATE = "helpdesk.session_rotate"
+_LOADED = "helpdesk.session_loaded"
 
 
 def rotate_session_id(connection: ASGIConnection) -> None:
@@ -33,6 +34,7 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             data = await self.get(session_id, store=store)
             if data is not None:
                 connection.scope[_KNOWN_ID] = session_id  # type: ignore[literal-required]
+                connection.scope[_LOADED] = data  # type: ignore[literal-required]
                 return self.deserialize_data(data)
         return {}
 
@@ -50,9 +52,16 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection) -> None:
         scope = connection.scope
         known = scope.get(_KNOWN_ID)  # type: ignore[misc]
-        if known and (scope.get(_ROTATE) or scope_session is Empty):  # type: ignore[misc]
+        rotate = scope.get(_ROTATE)  # type: ignore[misc]
+        if known and (rotate or scope_session is Empty):
             # The old ID must stop working on the server, not just in this browser.
             await self.delete(known, store=self.config.get_store_from_app(scope["app"]))
+        elif known and scope_session and self.serialize_data(scope_session, scope) == scope.get(_LOADED):  # type: ignore[misc]
+            # Unchanged: writing it back would cost a store write on every request for nothing. The session
+            # then lasts max_age from sign-in (an absolute limit, which suits a shift).
+            return
+        if not known and not scope_session and scope_session is not Empty:
+            return  # nothing to keep and nothing to clear: no cookie for anonymous visitors
         await super().store_in_message(scope_session, message, connection)
 
 

@@ -26,6 +26,7 @@ class Profile:
     has_personal_record: bool
     satisfaction_avg: float | None = None
     satisfaction_count: int = 0
+    open_ticket_count: int = 0
 
 
 @dataclass
@@ -103,6 +104,6 @@ class CustomerView:
     profile: Profile
     purchases: Page[PurchaseView]
     claims: Page[ClaimView]
-    open_tickets: list[TicketView]
+    open_tickets: Page[TicketView]
     past_tickets: Page[TicketView]
     timeline: Page[InteractionView]

@@ -12,7 +12,7 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from helpdesk import ids, phones
-from helpdesk.customers import service
+from helpdesk.customers import pages, service
 from helpdesk.customers.single_view import CustomerView
 from helpdesk.deps import DB
 from helpdesk.htmx import render, wants_partial
@@ -63,7 +63,7 @@ class CustomerController(Controller):
         if code != customer_id:
             return Redirect(f"/customers/{code}", status_code=301)
         with db.read() as session:
-            view = service.customer_view(session, code, today=shop_today())
+            view = pages.customer_view(session, code, today=shop_today())
         return Template(template_name="customers/page.html", context={"view": view}, headers={"Vary": "HX-Request"})
 
     @get("/{customer_id:str}/timeline", sync_to_thread=True)
@@ -72,7 +72,7 @@ class CustomerController(Controller):
         code = canonical_id(customer_id)
         with db.read() as session:
             customer = service.get_customer(session, code)
-            page = service.timeline_page(session, customer, cursor=cursor)
+            page = pages.timeline_page(session, customer.id, cursor=cursor)
         return _list_page(request, code, "customers/_timeline.html", timeline=page)
 
     @get("/{customer_id:str}/purchases", sync_to_thread=True)
@@ -81,7 +81,7 @@ class CustomerController(Controller):
         code = canonical_id(customer_id)
         with db.read() as session:
             customer = service.get_customer(session, code)
-            page = service.purchases_page(session, customer, today=shop_today(), cursor=cursor)
+            page = pages.purchases_page(session, customer.id, today=shop_today(), cursor=cursor)
         return _list_page(request, code, "customers/_purchases.html", purchases=page)
 
     @get("/{customer_id:str}/claims", sync_to_thread=True)
@@ -90,8 +90,17 @@ class CustomerController(Controller):
         code = canonical_id(customer_id)
         with db.read() as session:
             customer = service.get_customer(session, code)
-            page = service.claims_page(session, customer, cursor=cursor)
+            page = pages.claims_page(session, customer.id, cursor=cursor)
         return _list_page(request, code, "customers/_claims.html", claims=page)
+
+    @get("/{customer_id:str}/open-tickets", sync_to_thread=True)
+    def more_open_tickets(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
+        """More open tickets."""
+        code = canonical_id(customer_id)
+        with db.read() as session:
+            customer = service.get_customer(session, code)
+            page = pages.open_tickets_page(session, customer.id, cursor=cursor)
+        return _list_page(request, code, "customers/_ticket_rows.html", tickets=page, which="open-tickets")
 
     @get("/{customer_id:str}/past-tickets", sync_to_thread=True)
     def past_tickets(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
@@ -99,8 +108,8 @@ class CustomerController(Controller):
         code = canonical_id(customer_id)
         with db.read() as session:
             customer = service.get_customer(session, code)
-            page = service.past_tickets_page(session, customer, cursor=cursor)
-        return _list_page(request, code, "customers/_past_tickets.html", past_tickets=page)
+            page = pages.past_tickets_page(session, customer.id, cursor=cursor)
+        return _list_page(request, code, "customers/_ticket_rows.html", tickets=page, which="past-tickets")
 
 
 def _list_page(request: Request, code: str, partial: str, **lists) -> Template:
@@ -131,7 +140,7 @@ class CustomerApiController(Controller):
         """The single customer view as JSON: 404 for an unknown ID, 422 for a malformed one."""
         code = canonical_id(customer_id)
         with db.read() as session:
-            return service.customer_view(session, code, today=shop_today())
+            return pages.customer_view(session, code, today=shop_today())
 
     @get("/lookup", sync_to_thread=True)
     def lookup_phone(

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from helpdesk import ids, phones
 from helpdesk.auth.models import Agent
 from helpdesk.customers.models import Customer
-from helpdesk.customers.service import purchases_page
+from helpdesk.customers.pages import purchases_page
 from helpdesk.customers.single_view import PurchaseView
 from helpdesk.privacy.models import PersonalRecord
 from helpdesk.tickets.models import OPEN_STATUSES, Interaction, Priority, Tag, Ticket, TicketStatus, TicketTag
@@ -225,7 +225,7 @@ def ticket_page(session: Session, ticket: Ticket, *, today: date, now: datetime)
     thread, earlier = thread_page(session, ticket.id)
     agents = list(session.exec(select(Agent.id, Agent.name).where(Agent.is_active).order_by(Agent.name)).all())
     names = dict(agents)
-    purchases = purchases_page(session, customer, today=today).items[:RECENT_PURCHASES]
+    purchases = purchases_page(session, customer.id, today=today).items[:RECENT_PURCHASES]
     tags = _tags_for(session, [ticket.id]).get(ticket.id, [])
     return TicketPage(
         ticket=ticket,

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -104,7 +104,8 @@ def _already_done(session: Session, model, key: str | None):
     return session.exec(select(model).where(model.idempotency_key == key)).first()
 
 
-def _new_number(session: Session) -> str:
+def new_ticket_number(session: Session) -> str:
+    """The next T-number, from the shared counter."""
     value = numbers.next_value(
         session, "ticket", start_after=lambda: numbers.highest_suffix(session, Ticket.number, "T-")
     )
@@ -133,7 +134,7 @@ def _create_ticket(session: Session, customer: Customer, data: TicketCreate, age
     _check_purchase_line(session, customer, data.purchase_line_id)
     first_due, resolution_due = sla_due_times(now, sla_targets(session, data.priority))
     ticket = Ticket(
-        number=_new_number(session),
+        number=new_ticket_number(session),
         customer_id=customer.id,
         subject=data.subject,
         status=TicketStatus.NEW,

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from helpdesk.auth.models import Agent
+from helpdesk.customers import pages as customer_pages
 from helpdesk.customers import service as customers
 from helpdesk.customers.web import CustomerIdPath, canonical_id
 from helpdesk.deps import DB
@@ -211,8 +212,8 @@ class CustomerTicketController(Controller):
                 return _action_form(request, "customers/_call_form.html", context, 200 if wants_partial(request) else 400)
             if not wants_partial(request):
                 return Redirect(f"/customers/{code}", status_code=303)
-            entry = customers.timeline_entry(session, logged.interaction.id)
-            open_tickets = customers.open_tickets(session, customer)
+            entry = customer_pages.timeline_entry(session, logged.interaction.id)
+            open_tickets = customer_pages.open_tickets_page(session, customer.id)
         return Template(template_name="customers/_call_logged.html",
                         context={"customer_id": code, "entry": entry, "logged": logged, "open_tickets": open_tickets})
 

@@ -129,7 +129,8 @@ def test_json_view(client, world):
     washer_line = body["purchases"]["items"][0]["lines"][0]
     assert washer_line["model_number"] == "WM 7KG-X" and washer_line["in_warranty"] is True
     assert body["claims"]["items"][0]["number"] == world.claim.number
-    assert body["open_tickets"][0]["number"] == world.open_ticket.number
+    assert body["open_tickets"]["items"][0]["number"] == world.open_ticket.number
+    assert body["open_tickets"]["total"] == 1
     assert body["timeline"]["items"][0]["body"] == HOSTILE
     assert len(body["timeline"]["items"]) == 20 and body["timeline"]["next_cursor"]
 

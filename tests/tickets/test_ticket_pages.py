@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from litestar.testing import TestClient
 
-from helpdesk.tickets import service
 from tests import factories
 from tests.conftest import csrf_from, parse, sign_in, texts
 
