@@ -26,6 +26,9 @@ from helpdesk.auth.service import CurrentAgent, get_active_agent
 from helpdesk.auth.sessions import RotatingSessionConfig
 from helpdesk.auth.web import AuthController
 from helpdesk.config import Settings
+from helpdesk.claims.api import ClaimApiController
+from helpdesk.claims.public import WarrantyController
+from helpdesk.claims.web import ClaimController
 from helpdesk.customers.web import CustomerApiController, CustomerController, LookupController
 from helpdesk.db import Database
 from helpdesk.deps import provide_db, provide_settings
@@ -124,6 +127,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             CustomerTicketController,
             SatisfactionController,
             TicketApiController,
+            ClaimController,
+            WarrantyController,
+            ClaimApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
             create_static_files_router(
                 path="/assets/htmx", directories=[HTMX_DIR], name="htmx", include_in_schema=False

@@ -21,3 +21,6 @@ def provide_settings(state: State) -> Settings:
 
 DB = NamedDependency[Database]
 """Handler parameter type for the `db` dependency."""
+
+AppSettings = NamedDependency[Settings]
+"""Handler parameter type for the `settings` dependency."""

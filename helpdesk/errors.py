@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from helpdesk.claims.service import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
 from helpdesk.customers.service import CustomerNotFound, InvalidCursor
 from helpdesk.ids import InvalidCustomerId
 from helpdesk.tickets.service import StaleTicket, TicketInvalid, TicketNotFound
@@ -74,6 +75,23 @@ def stale_ticket(request: Request, exc: StaleTicket) -> Response:
     return _error_response(request, 409, "Changed meanwhile", str(exc))
 
 
+def claim_not_found(request: Request, exc: ClaimNotFound) -> Response:
+    return _error_response(request, 404, "No such claim", str(exc))
+
+
+def claim_invalid(request: Request, exc: ClaimInvalid) -> Response:
+    extra = {"extra": [{"key": key, "message": message} for key, message in exc.errors.items()]}
+    return _error_response(request, 422, "Not saved", str(exc), extra)
+
+
+def claim_forbidden(request: Request, exc: ClaimForbidden) -> Response:
+    return _error_response(request, 403, "Not allowed", str(exc))
+
+
+def claim_changed(request: Request, exc: ClaimChanged) -> Response:
+    return _error_response(request, 409, "Changed meanwhile", str(exc))
+
+
 def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
     return _error_response(request, 400, "Bad page link", "That page link is not valid; reload the customer page.")
 
@@ -107,6 +125,10 @@ EXCEPTION_HANDLERS = {
     TicketNotFound: ticket_not_found,
     TicketInvalid: ticket_invalid,
     StaleTicket: stale_ticket,
+    ClaimNotFound: claim_not_found,
+    ClaimInvalid: claim_invalid,
+    ClaimForbidden: claim_forbidden,
+    ClaimChanged: claim_changed,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: server_error,

@@ -1,7 +1,7 @@
 """Imports every table so both metadata objects are complete (Alembic and the app rely on this)."""
 
 from helpdesk.auth.models import Agent
-from helpdesk.claims.models import ClaimPhoto, WarrantyClaim
+from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
 from helpdesk.customers.models import Customer
 from helpdesk.privacy.models import PersonalBase, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
@@ -18,6 +18,7 @@ __all__ = [
     "Agent",
     "Counter",
     "SearchOutbox",
+    "SelfServiceAttempt",
     "SlaPolicy",
     "ClaimPhoto",
     "Customer",

@@ -6,7 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, Text
+from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
+
+from helpdesk.forms import limited_text
 
 from helpdesk.timeutil import utcnow
 
@@ -54,6 +57,13 @@ class WarrantyClaim(SQLModel, table=True):
     preferred_contact_time: str | None = Field(default=None, max_length=80)
     filed_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    filed_via: str = Field(default="agent", max_length=20, description="agent or self_service",
+                           sa_column_kwargs={"server_default": "agent"})
+    filed_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The customer's status link carries a random token; only its hash is kept.
+    status_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class ClaimPhoto(SQLModel, table=True):
@@ -64,3 +74,73 @@ class ClaimPhoto(SQLModel, table=True):
     content_type: str = Field(max_length=40)
     size_bytes: int = Field(ge=0)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SelfServiceAttempt(SQLModel, table=True):
+    """One try at proving who you are on the public warranty page, for rate limiting across workers."""
+
+    __tablename__ = "self_service_attempt"
+    __table_args__ = (Index("ix_self_service_attempt_key_time", "key", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, description="customer:<id> or client:<address>")
+    succeeded: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- input models ---------------------------------------------------------------------------------
+
+DESCRIPTION_MAX = 5_000
+CONTACT_TIME_MAX = 80
+REASON_MAX = 1_000
+
+
+class ClaimCreate(SQLModel):
+    """A claim as filed by an agent, the public page or the API (photos travel separately)."""
+
+    purchase_line_id: int
+    fault_category: str
+    description: str
+    remedy: Remedy = Remedy.REPAIR
+    preferred_contact_time: str | None = None
+    idempotency_key: str | None = Field(default=None, max_length=64)
+
+    @field_validator("purchase_line_id", mode="before")
+    @classmethod
+    def _line(cls, value):
+        if value in (None, ""):
+            raise ValueError("Choose the item the claim is about.")
+        return value
+
+    @field_validator("fault_category", mode="before")
+    @classmethod
+    def _fault(cls, value: str | None) -> str:
+        return limited_text(value, label="The fault category", max_length=60)
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _description(cls, value: str | None) -> str:
+        return limited_text(value, label="The description", max_length=DESCRIPTION_MAX)
+
+    @field_validator("preferred_contact_time", mode="before")
+    @classmethod
+    def _contact(cls, value: str | None) -> str | None:
+        return limited_text(value, label="The contact time", max_length=CONTACT_TIME_MAX, required=False) or None
+
+
+class ClaimStatusChange(SQLModel):
+    """Moving a claim on; `current` is the status the agent saw, so two agents cannot both move it."""
+
+    status: ClaimStatus
+    current: ClaimStatus | None = None
+    reason: str | None = None
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _reason(cls, value: str | None) -> str | None:
+        return limited_text(value, label="The reason", max_length=REASON_MAX, required=False) or None
+
+    @field_validator("current", mode="before")
+    @classmethod
+    def _blank(cls, value):
+        return None if value == "" else value

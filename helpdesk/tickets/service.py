@@ -130,7 +130,7 @@ def _add_interaction(session: Session, interaction: Interaction) -> Interaction:
     return interaction
 
 
-def _create_ticket(session: Session, customer: Customer, data: TicketCreate, agent_id: int, now: datetime) -> Ticket:
+def _create_ticket(session: Session, customer: Customer, data: TicketCreate, agent_id: int | None, now: datetime) -> Ticket:
     _check_purchase_line(session, customer, data.purchase_line_id)
     first_due, resolution_due = sla_due_times(now, sla_targets(session, data.priority))
     ticket = Ticket(
@@ -154,8 +154,14 @@ def _create_ticket(session: Session, customer: Customer, data: TicketCreate, age
     return ticket
 
 
-def open_ticket(session: Session, *, customer: Customer, data: TicketCreate, agent_id: int) -> Ticket:
-    """Open a ticket with its first message; a repeated submit returns the ticket it already made."""
+def open_ticket(
+    session: Session, *, customer: Customer, data: TicketCreate, agent_id: int | None, commit: bool = True
+) -> Ticket:
+    """Open a ticket with its first message; a repeated submit returns the ticket it already made.
+
+    With commit=False the caller commits, so a ticket can be created together with what it is about
+    (a warranty claim): both exist or neither.
+    """
     if existing := _already_done(session, Ticket, data.idempotency_key):
         return existing
     now = utcnow()
@@ -164,8 +170,21 @@ def open_ticket(session: Session, *, customer: Customer, data: TicketCreate, age
         customer_id=customer.id, ticket_id=ticket.id, kind=_FIRST_MESSAGE_KIND[data.channel], channel=data.channel,
         author_id=agent_id, summary=data.subject, body=data.body, created_at=now,
     ))
-    session.commit()
+    if commit:
+        session.commit()
     return ticket
+
+
+def log_to_thread(session: Session, *, ticket_id: int, customer_id: int, kind: str, body: str,
+                  agent_id: int | None) -> Interaction:
+    """Add an entry to a ticket's thread inside the caller's transaction (used by claims)."""
+    now = utcnow()
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is not None:
+        _touch(ticket, now, responded=False)
+        session.add(ticket)
+    return _add_interaction(session, Interaction(customer_id=customer_id, ticket_id=ticket_id, kind=kind,
+                                                 author_id=agent_id, body=body, created_at=now))
 
 
 @dataclass

@@ -1,0 +1,147 @@
+"""The public warranty page: prove who you are, see only your own items, file a claim, follow its status."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import MultipartBody, PathParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+from pydantic import ValidationError
+
+from helpdesk.auth.sessions import rotate_session_id
+from helpdesk.claims import queries, self_service, service
+from helpdesk.claims.models import ClaimCreate, Eligibility
+from helpdesk.claims.photos import PhotoRejected, check_photos
+from helpdesk.claims.web import UPLOAD_LIMIT, form_text, photo_store, uploaded_files
+from helpdesk.customers.models import Customer
+from helpdesk.deps import DB, AppSettings
+from helpdesk.forms import field_errors
+from helpdesk.timeutil import shop_today, utcnow
+
+_SESSION_KEY = "warranty"
+
+
+def _verified(request: Request) -> tuple[int, str] | None:
+    """(customer id, code) while this browser's proof of identity is fresh."""
+    state = (request.session or {}).get(_SESSION_KEY) if request.scope.get("session") else None
+    if not isinstance(state, dict):
+        return None
+    try:
+        until = datetime.fromisoformat(state["until"])
+    except (KeyError, ValueError):
+        return None
+    if until < utcnow():
+        return None
+    return state.get("customer_id"), state.get("code")
+
+
+def _remember(request: Request, verified: self_service.Verified) -> None:
+    session = dict(request.session or {}) if request.scope.get("session") else {}
+    session[_SESSION_KEY] = {"customer_id": verified.customer_id, "code": verified.code,
+                             "until": (utcnow() + self_service.VERIFIED_FOR).isoformat()}
+    rotate_session_id(request)  # a new privilege level gets a new session ID
+    request.set_session(session)
+
+
+def _forget(request: Request) -> None:
+    if not request.scope.get("session"):
+        return
+    session = {k: v for k, v in dict(request.session).items() if k != _SESSION_KEY}
+    request.set_session(session if session else {})
+
+
+class WarrantyController(Controller):
+    """No sign-in here: every route checks the verified customer itself and shows nothing of anyone else."""
+
+    path = "/warranty"
+
+    @get("/", exclude_from_auth=True, sync_to_thread=True)
+    def start(self, request: Request, db: DB) -> Template:
+        """Verification form, or the claim form once verified."""
+        verified = _verified(request)
+        if verified:
+            return self._claim_form(db, verified, form={}, errors={})
+        return Template(template_name="warranty/verify.html", context={"form": {}, "message": None})
+
+    @post("/", exclude_from_auth=True, sync_to_thread=True, status_code=200)
+    def verify(self, request: Request, db: DB, data: URLEncodedBody[dict[str, Any]]) -> Template | Redirect:
+        """Customer ID and a second fact, checked together, rate-limited per ID and per client."""
+        form = {"customer": str(data.get("customer") or "")[:40], "second": str(data.get("second") or "")[:40]}
+        client = request.client.host if request.client else "unknown"
+        with db.write() as session:
+            try:
+                verified = self_service.verify(session, customer_id_text=form["customer"], second_fact=form["second"],
+                                               client=client, now=utcnow())
+            except self_service.TooManyAttempts as exc:
+                return Template(template_name="warranty/verify.html", status_code=429,
+                                context={"form": {"customer": form["customer"]}, "message": str(exc)})
+        if verified is None:
+            return Template(template_name="warranty/verify.html", status_code=400,
+                            context={"form": {"customer": form["customer"]}, "message": self_service.NOT_VERIFIED})
+        _remember(request, verified)
+        return Redirect("/warranty", status_code=303)
+
+    @post("/claim", exclude_from_auth=True, sync_to_thread=True, status_code=200, request_max_body_size=UPLOAD_LIMIT)
+    def file(self, request: Request, db: DB, settings: AppSettings, data: MultipartBody[dict[str, Any]]) -> Template | Redirect:
+        """File a claim for one of the verified customer's own items."""
+        verified = _verified(request)
+        if verified is None:
+            return Redirect("/warranty", status_code=303)
+        form = {name: form_text(data, name) for name in ("purchase_line_id", "fault_category", "description", "remedy",
+                                                           "preferred_contact_time", "idempotency_key")}
+        errors: dict[str, str] = {}
+        try:
+            photos = check_photos(uploaded_files(data.get("photos")))
+        except PhotoRejected as exc:
+            photos, errors["photos"] = [], str(exc)
+        try:
+            claim_input = ClaimCreate.model_validate(form)
+        except ValidationError as exc:
+            claim_input, errors = None, {**field_errors(exc), **errors}
+        if not errors and claim_input is not None:
+            with db.write() as session:
+                customer = session.get(Customer, verified[0])
+                try:
+                    filed = service.file_claim(session, customer=customer, data=claim_input, photos=photos,
+                                               store=photo_store(settings), today=shop_today(), agent_id=None,
+                                               self_service=True)
+                except service.ClaimInvalid as exc:
+                    errors = exc.errors
+                else:
+                    link = str(request.base_url).rstrip("/") + f"/warranty/status/{filed.status_token}" if filed.status_token else None
+                    return Template(template_name="warranty/filed.html",
+                                    context={"number": filed.claim.number, "status_link": link})
+        return self._claim_form(db, verified, form=form, errors=errors, status_code=400)
+
+    @post("/done", exclude_from_auth=True, status_code=200)
+    async def done(self, request: Request) -> Redirect:
+        """Forget the verification on this browser (a shared computer in a shop)."""
+        _forget(request)
+        return Redirect("/warranty", status_code=303)
+
+    @get("/status/{token:str}", exclude_from_auth=True, sync_to_thread=True)
+    def status(self, db: DB, token: Annotated[str, PathParameter(max_length=100)]) -> Template:
+        """The claim's status for whoever holds the unguessable link; a wrong token is a plain 404."""
+        with db.read() as session:
+            claim = service.claim_for_status_token(session, token)
+            if claim is None:
+                return Template(template_name="warranty/status.html", context={"page": None}, status_code=404)
+            page = queries.claim_page(session, claim, today=shop_today())
+        return Template(template_name="warranty/status.html", context={"page": page})
+
+    def _claim_form(self, db, verified: tuple[int, str], *, form: dict, errors: dict, status_code: int = 200) -> Template:
+        with db.read() as session:
+            customer = session.get(Customer, verified[0])
+            items = service.claimable_items(session, customer, today=shop_today())
+        fileable = [item for item in items if item.check.eligibility != Eligibility.DUPLICATE]
+        in_progress = [item for item in items if item.check.eligibility == Eligibility.DUPLICATE]
+        return Template(
+            template_name="warranty/claim.html", status_code=status_code,
+            context={"items": fileable, "in_progress": in_progress, "form": form, "errors": errors,
+                     "new_key": form.get("idempotency_key") or secrets.token_urlsafe(16)},
+        )
+
+

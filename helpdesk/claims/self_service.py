@@ -1,0 +1,78 @@
+"""The public warranty page's checks: who you are (customer ID + a second fact) and how often you may try."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from helpdesk import ids
+from helpdesk.claims.models import SelfServiceAttempt
+from helpdesk.customers.models import Customer
+from helpdesk.privacy.models import PersonalRecord
+from helpdesk.sales.models import Purchase
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_CUSTOMER = 5
+MAX_ATTEMPTS_PER_CLIENT = 20
+VERIFIED_FOR = timedelta(minutes=30)
+# The same words whichever half was wrong (or whether the ID exists at all): nothing to learn from it.
+NOT_VERIFIED = "We could not match those details. Check the customer ID and the order number or phone digits."
+
+
+class TooManyAttempts(RuntimeError):
+    """The rate limit for this customer ID or this client was reached."""
+
+
+@dataclass(frozen=True)
+class Verified:
+    customer_id: int
+    code: str
+
+
+def _recent(session: Session, key: str, since: datetime, *, failures_only: bool) -> int:
+    conditions = [SelfServiceAttempt.key == key, SelfServiceAttempt.created_at >= since]
+    if failures_only:
+        conditions.append(col(SelfServiceAttempt.succeeded).is_(False))
+    return session.exec(select(func.count()).select_from(SelfServiceAttempt).where(*conditions)).one()
+
+
+def check_rate_limit(session: Session, *, customer_key: str, client_key: str, now: datetime) -> None:
+    """Raise TooManyAttempts when this ID has failed too often, or this client has tried too often, lately."""
+    since = now - WINDOW
+    if _recent(session, client_key, since, failures_only=False) >= MAX_ATTEMPTS_PER_CLIENT:
+        raise TooManyAttempts("Too many attempts from this connection. Please wait 15 minutes and try again.")
+    if _recent(session, customer_key, since, failures_only=True) >= MAX_FAILURES_PER_CUSTOMER:
+        raise TooManyAttempts("Too many attempts for this customer ID. Please wait 15 minutes, or call us.")
+
+
+def _second_fact_matches(session: Session, customer: Customer, second_fact: str) -> bool:
+    fact = second_fact.strip().upper().replace(" ", "")
+    if fact.isdigit() and len(fact) == 4:
+        phone = session.exec(select(PersonalRecord.phone).where(PersonalRecord.customer_code == customer.code)).first()
+        return bool(phone) and hmac.compare_digest(phone[-4:], fact)
+    if not fact or len(fact) > 40:
+        return False
+    owner = session.exec(select(Purchase.customer_id).where(Purchase.order_number == fact)).first()
+    return owner == customer.id
+
+
+def verify(session: Session, *, customer_id_text: str, second_fact: str, client: str, now: datetime) -> Verified | None:
+    """Check both facts together; every try is counted (and committed) whatever the answer."""
+    try:
+        code = ids.parse(customer_id_text)
+    except ids.InvalidCustomerId:
+        code = ids.normalise(customer_id_text)[:20] or "-"
+    customer_key, client_key = f"customer:{code}", f"client:{client[:60]}"
+    check_rate_limit(session, customer_key=customer_key, client_key=client_key, now=now)
+    customer = session.exec(select(Customer).where(Customer.code == code)).first()
+    ok = customer is not None and _second_fact_matches(session, customer, second_fact)
+    session.add(SelfServiceAttempt(key=customer_key, succeeded=ok, created_at=now))
+    session.add(SelfServiceAttempt(key=client_key, succeeded=ok, created_at=now))
+    # Old attempts have done their job; keep the table small.
+    session.execute(delete(SelfServiceAttempt).where(col(SelfServiceAttempt.created_at) < now - 4 * WINDOW))
+    session.commit()
+    return Verified(customer.id, customer.code) if ok and customer else None
