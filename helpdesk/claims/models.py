@@ -105,6 +105,12 @@ class ClaimCreate(SQLModel):
     preferred_contact_time: str | None = None
     idempotency_key: str | None = Field(default=None, max_length=64)
 
+    @field_validator("idempotency_key", mode="before")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        # An empty key means "no key": it must never match another submission's empty key.
+        return (value or "").strip() or None
+
     @field_validator("purchase_line_id", mode="before")
     @classmethod
     def _line(cls, value):

@@ -161,6 +161,12 @@ class TicketCreate(SQLModel):
     purchase_line_id: int | None = None
     idempotency_key: str | None = Field(default=None, max_length=64)
 
+    @field_validator("idempotency_key", mode="before")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        # An empty key means "no key": it must never match another submission's empty key.
+        return (value or "").strip() or None
+
     @field_validator("subject", mode="before")
     @classmethod
     def _subject(cls, value: str | None) -> str:
@@ -188,6 +194,12 @@ class CallLog(SQLModel):
     priority: Priority = Priority.NORMAL
     idempotency_key: str | None = Field(default=None, max_length=64)
 
+    @field_validator("idempotency_key", mode="before")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        # An empty key means "no key": it must never match another submission's empty key.
+        return (value or "").strip() or None
+
     @field_validator("summary", mode="before")
     @classmethod
     def _summary(cls, value: str | None) -> str:
@@ -211,6 +223,12 @@ class MessageCreate(SQLModel):
     body: str
     status: TicketStatus | None = None
     idempotency_key: str | None = Field(default=None, max_length=64)
+
+    @field_validator("idempotency_key", mode="before")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        # An empty key means "no key": it must never match another submission's empty key.
+        return (value or "").strip() or None
 
     @field_validator("body", mode="before")
     @classmethod
