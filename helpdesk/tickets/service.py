@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -104,6 +105,23 @@ def _already_done(session: Session, model, key: str | None):
     return session.exec(select(model).where(model.idempotency_key == key)).first()
 
 
+def _commit_once(session: Session, model, key: str | None):
+    """Commit; if a twin submission committed the same idempotency key first, return its row instead.
+
+    (SQLite serialises writers up front so the check before the insert suffices; PostgreSQL can let two
+    twins past it, and then the unique index decides.)
+    """
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = _already_done(session, model, key)
+        if existing is None:
+            raise
+        return existing
+    return None
+
+
 def new_ticket_number(session: Session) -> str:
     """The next T-number, from the shared counter."""
     value = numbers.next_value(
@@ -170,8 +188,8 @@ def open_ticket(
         customer_id=customer.id, ticket_id=ticket.id, kind=_FIRST_MESSAGE_KIND[data.channel], channel=data.channel,
         author_id=agent_id, summary=data.subject, body=data.body, created_at=now,
     ))
-    if commit:
-        session.commit()
+    if commit and (twin := _commit_once(session, Ticket, data.idempotency_key)) is not None:
+        return twin
     return ticket
 
 
@@ -220,7 +238,9 @@ def log_call(session: Session, *, customer: Customer, data: CallLog, agent_id: i
         channel=TicketChannel.PHONE, author_id=agent_id, summary=data.summary, body=data.body or data.summary,
         outcome=data.outcome, idempotency_key=data.idempotency_key, created_at=now,
     ))
-    session.commit()
+    if (twin := _commit_once(session, Interaction, data.idempotency_key)) is not None:
+        twin_ticket = session.get(Ticket, twin.ticket_id) if twin.ticket_id else None
+        return LoggedCall(twin, twin_ticket, created_ticket=False)
     return LoggedCall(interaction, ticket, created_ticket=data.open_ticket)
 
 
