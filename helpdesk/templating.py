@@ -10,23 +10,27 @@ from helpdesk import ids
 from helpdesk.timeutil import to_shop_time
 
 
-def format_inr(paise: int | None) -> str:
-    """₹1,23,456.78 — Indian digit grouping (lakh, crore)."""
+def group_indian(digits: str) -> str:
+    """1,23,45,678: the last three digits, then groups of two (lakh, crore)."""
+    if len(digits) <= 3:
+        return digits
+    head, tail = digits[:-3], digits[-3:]
+    groups = []
+    while len(head) > 2:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    if head:
+        groups.insert(0, head)
+    return ",".join([*groups, tail])
+
+
+def format_inr(paise: int | None, *, with_paise: bool = True) -> str:
+    """₹1,23,456.78 (or ₹1,23,456 without paise)."""
     if paise is None:
         return ""
     sign = "-" if paise < 0 else ""
     rupees, rest = divmod(abs(paise), 100)
-    digits = str(rupees)
-    if len(digits) > 3:
-        head, tail = digits[:-3], digits[-3:]
-        groups = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        if head:
-            groups.insert(0, head)
-        digits = ",".join(groups) + "," + tail
-    return f"{sign}₹{digits}.{rest:02d}"
+    return f"{sign}₹{group_indian(str(rupees))}" + (f".{rest:02d}" if with_paise else "")
 
 
 def format_date(value: date | datetime | None) -> str:

@@ -9,16 +9,13 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.params import MultipartBody, PathParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from pydantic import ValidationError
 
 from helpdesk.auth.sessions import rotate_session_id
 from helpdesk.claims import queries, self_service, service
-from helpdesk.claims.models import ClaimCreate, Eligibility
-from helpdesk.claims.photos import PhotoRejected, check_photos
-from helpdesk.claims.web import UPLOAD_LIMIT, form_text, photo_store, uploaded_files
+from helpdesk.claims.models import Eligibility
+from helpdesk.claims.web import UPLOAD_LIMIT, photo_store, read_claim_form
 from helpdesk.customers.models import Customer
 from helpdesk.deps import DB, AppSettings
-from helpdesk.forms import field_errors
 from helpdesk.timeutil import shop_today, utcnow
 
 _SESSION_KEY = "warranty"
@@ -90,17 +87,8 @@ class WarrantyController(Controller):
         verified = _verified(request)
         if verified is None:
             return Redirect("/warranty", status_code=303)
-        form = {name: form_text(data, name) for name in ("purchase_line_id", "fault_category", "description", "remedy",
-                                                           "preferred_contact_time", "idempotency_key")}
-        errors: dict[str, str] = {}
-        try:
-            photos = check_photos(uploaded_files(data.get("photos")))
-        except PhotoRejected as exc:
-            photos, errors["photos"] = [], str(exc)
-        try:
-            claim_input = ClaimCreate.model_validate(form)
-        except ValidationError as exc:
-            claim_input, errors = None, {**field_errors(exc), **errors}
+        submission = read_claim_form(data)
+        form, photos, claim_input, errors = submission.form, submission.photos, submission.claim, submission.errors
         if not errors and claim_input is not None:
             with db.write() as session:
                 customer = session.get(Customer, verified[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from helpdesk import ids
 from helpdesk.claims import queries, service
 from helpdesk.claims.models import ClaimCreate, ClaimStatus, ClaimStatusChange, Eligibility
-from helpdesk.claims.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, PhotoRejected, PhotoStore, check_photos
+from helpdesk.claims.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, Photo, PhotoRejected, PhotoStore, check_photos
 from helpdesk.config import Settings
 from helpdesk.customers import service as customers
 from helpdesk.deps import DB, AppSettings
@@ -50,6 +51,34 @@ def form_text(data: dict[str, Any], name: str) -> str:
     if isinstance(value, list):
         value = value[0] if value else ""
     return value if isinstance(value, str) else ""
+
+
+CLAIM_FIELDS = ("purchase_line_id", "fault_category", "description", "remedy", "preferred_contact_time", "idempotency_key")
+
+
+@dataclass
+class ClaimSubmission:
+    """A submitted claim form, read and checked: what was typed, the photos, the input model, the problems."""
+
+    form: dict[str, str]
+    photos: list[Photo]
+    claim: ClaimCreate | None
+    errors: dict[str, str]
+
+
+def read_claim_form(data: dict[str, Any], *, extra_fields: tuple[str, ...] = ()) -> ClaimSubmission:
+    """Check every field and the photos at once, so the form comes back with all its messages together."""
+    form = {name: form_text(data, name) for name in (*extra_fields, *CLAIM_FIELDS)}
+    errors: dict[str, str] = {}
+    try:
+        photos = check_photos(uploaded_files(data.get("photos")))
+    except PhotoRejected as exc:
+        photos, errors["photos"] = [], str(exc)
+    try:
+        claim = ClaimCreate.model_validate(form)
+    except ValidationError as exc:
+        claim, errors = None, {**field_errors(exc), **errors}
+    return ClaimSubmission(form, photos, claim, errors)
 
 
 def _customer_or_message(session, text: str):
@@ -122,17 +151,8 @@ class ClaimController(Controller):
         self, request: Request, db: DB, settings: AppSettings, data: MultipartBody[dict[str, Any]]
     ) -> Template | Redirect | ClientRedirect:
         """File the claim with its ticket and photos, then show it."""
-        form = {name: form_text(data, name) for name in ("customer", "purchase_line_id", "fault_category", "description",
-                                                           "remedy", "preferred_contact_time", "idempotency_key")}
-        errors: dict[str, str] = {}
-        try:
-            photos = check_photos(uploaded_files(data.get("photos")))
-        except PhotoRejected as exc:
-            photos, errors["photos"] = [], str(exc)
-        try:
-            claim_input = ClaimCreate.model_validate(form)
-        except ValidationError as exc:
-            claim_input, errors = None, {**field_errors(exc), **errors}
+        submission = read_claim_form(data, extra_fields=("customer",))
+        form, photos, claim_input, errors = submission.form, submission.photos, submission.claim, submission.errors
         with db.write() as session:
             customer, message = _customer_or_message(session, form["customer"])
             if message:

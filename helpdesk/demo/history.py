@@ -7,7 +7,8 @@ from datetime import datetime
 
 from helpdesk.demo.fixtures import CATEGORY_WEIGHTS, Fixtures
 from helpdesk.demo.people import PeopleMaker, Person
-from helpdesk.demo.rows import DAY, Clock, IdCounters, LineFacts, Rows, StockedProduct, add_months, in_shop_hours
+from helpdesk.demo.rows import DAY, Clock, IdCounters, LineFacts, Rows, StockedProduct, in_shop_hours
+from helpdesk.sales.service import add_months
 from helpdesk.demo.texts import TextWriter, format_rupees
 from helpdesk.timeutil import SHOP_TZ
 

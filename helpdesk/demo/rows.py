@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -10,13 +9,6 @@ from helpdesk.demo.fixtures import CatalogueItem
 
 DAY = 86_400
 TABLES = ("customer", "purchase", "purchase_line", "ticket", "ticket_tag", "interaction", "warranty_claim")
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day of the month `months` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def in_shop_hours(moment: int, horizon_s: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from helpdesk.demo.fixtures import LANGUAGES
+from helpdesk.templating import format_inr
 
 # Placeholders the generator fills; fixtures.check_texts rejects templates that use anything else.
 TICKET_FIELDS = frozenset({
@@ -19,18 +20,8 @@ _AGENT_MIX = {"en": (0.95, 0.02), "hi": (0.45, 0.3), "hinglish": (0.5, 0.05)}
 
 
 def format_rupees(paise: int) -> str:
-    """₹1,24,999 in Indian digit grouping (lakhs and crores)."""
-    rupees = str(paise // 100)
-    if len(rupees) > 3:
-        head, tail = rupees[:-3], rupees[-3:]
-        groups = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        if head:
-            groups.insert(0, head)
-        rupees = ",".join([*groups, tail])
-    return f"₹{rupees}"
+    """₹1,24,999: whole rupees, as people write them in messages."""
+    return format_inr(paise, with_paise=False)
 
 
 class TextWriter:

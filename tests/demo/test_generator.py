@@ -17,7 +17,7 @@ from helpdesk.config import Settings
 from helpdesk.db import Database
 from helpdesk.demo.fixtures import all_templates, load_fixtures, template_fields
 from helpdesk.demo.generator import DemoDataExists, LoadSummary, load, long_history_count
-from helpdesk.demo.rows import add_months
+from helpdesk.sales.service import add_months
 from helpdesk.demo.texts import TICKET_FIELDS, format_rupees
 
 TODAY = date(2026, 6, 15)
