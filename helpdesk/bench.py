@@ -1,14 +1,20 @@
-"""Benchmarks through the whole ASGI stack: `python -m helpdesk.bench customer-view --db-dir DIR`."""
+"""Benchmarks through the whole ASGI stack.
+
+    python -m helpdesk.bench customer-view --db-dir DIR   # the customer page, timeline paging, lookups
+    python -m helpdesk.bench tickets --db-dir DIR         # the ticket page and the queues, for an agent with 1,000 open tickets
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import asyncio
+import logging
+import os
 import random
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -24,20 +30,30 @@ BENCH_PASSWORD = "benchmark-password"
 
 @dataclass
 class Timings:
+    """Wall-clock time per request, and the CPU time the process spent on it.
+
+    On a shared machine the wall clock includes waiting for other processes; the CPU time does not, so the two
+    together tell a slow request from a busy machine.
+    """
+
     name: str
     millis: list[float]
     queries: list[int]
+    cpu_millis: list[float] = field(default_factory=list)
+
+    def percentile(self, p: float, values: list[float] | None = None) -> float:
+        ordered = sorted(self.millis if values is None else values)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def report(self) -> str:
         ordered = sorted(self.millis)
-
-        def pct(p: float) -> float:
-            return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
+        pct = self.percentile
+        cpu = (f"  cpu median={statistics.median(self.cpu_millis):6.2f} ms p99={pct(99, self.cpu_millis):6.2f} ms"
+               if self.cpu_millis else "")
         return (
-            f"{self.name:<34} n={len(ordered):>5}  median={statistics.median(ordered):6.2f} ms  "
+            f"{self.name:<42} n={len(ordered):>5}  median={statistics.median(ordered):6.2f} ms  "
             f"p95={pct(95):6.2f} ms  p99={pct(99):6.2f} ms  max={ordered[-1]:7.2f} ms  "
-            f"queries/request={min(self.queries)}..{max(self.queries)}"
+            f"queries/request={min(self.queries)}..{max(self.queries)}{cpu}"
         )
 
 
@@ -109,9 +125,10 @@ async def _time(
     timings = Timings(name, [], [])
     for url in urls:
         counter.count = 0
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = await client.get(url, headers=headers)
         elapsed = (time.perf_counter() - started) * 1000
+        timings.cpu_millis.append((time.process_time() - started_cpu) * 1000)
         if response.status_code not in expected:
             raise SystemExit(f"{url} answered {response.status_code}, expected {expect}")
         timings.millis.append(elapsed)
@@ -129,6 +146,15 @@ async def _timeline_urls(client: httpx.AsyncClient, codes: list[str]) -> list[st
     return urls
 
 
+async def _sign_in(client: httpx.AsyncClient) -> None:
+    """Sign the bench agent in through the real form."""
+    page = await client.get("/signin")
+    token = client.cookies.get("csrftoken")
+    signin = await client.post("/signin", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "_csrf_token": token})
+    if signin.status_code not in (200, 303) or "helpdesk_session" not in client.cookies:
+        raise SystemExit(f"could not sign in: {signin.status_code} {page.status_code}")
+
+
 async def customer_view(database: Database, db_dir: Path, requests: int, seed: int) -> list[Timings]:
     """Time the customer page (random and heaviest customers) and the phone lookup."""
     from helpdesk.app import create_app
@@ -138,11 +164,7 @@ async def customer_view(database: Database, db_dir: Path, requests: int, seed: i
     codes, heavy, phone_numbers = _sample(database, requests, seed)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
-        page = await client.get("/signin")
-        token = client.cookies.get("csrftoken")
-        signin = await client.post("/signin", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "_csrf_token": token})
-        if signin.status_code not in (200, 303) or "helpdesk_session" not in client.cookies:
-            raise SystemExit(f"could not sign in: {signin.status_code} {page.status_code}")
+        await _sign_in(client)
         # Warm-up: first requests compile templates and fill the statement cache.
         await _time(client, counter, "warm-up", [f"/customers/{c}" for c in codes[:50]], 200)
         results = [
@@ -157,19 +179,270 @@ async def customer_view(database: Database, db_dir: Path, requests: int, seed: i
     return results
 
 
+# --- tickets: the ticket page and the queues ------------------------------------------------------
+
+BENCH_OPEN_TICKETS = 1_000
+# Demo threads are short (a dozen entries at most); these give a few of the bench agent's tickets long ones, so
+# the run shows whether a page's cost or query count follows the thread's length. Kept under the heaviest
+# customer's history, so the customer-view benchmark's "heaviest customers" stay the same.
+LONG_THREADS = (50, 500, 2_000)
+LONG_THREAD_BODY = "Bench thread entry {index}: customer called again about the compressor noise; " + "details " * 12
+TARGET_MEDIAN_MS = 10.0
+TARGET_P99_MS = 25.0
+
+
+def _bench_agent_id(database: Database) -> int:
+    from helpdesk.auth.models import Agent
+
+    with database.read() as session:
+        return session.exec(select(Agent.id).where(Agent.email == BENCH_EMAIL)).one()[0]
+
+
+def ensure_bench_tickets(database: Database, agent_id: int, want: int, seed: int) -> int:
+    """Give the bench agent `want` open tickets: unassigned open ones first, new ones through the service if short.
+
+    Idempotent: a rerun finds the tickets already assigned and changes nothing.
+    """
+    from sqlalchemy import update
+
+    from helpdesk.customers.models import Customer
+    from helpdesk.tickets import service
+    from helpdesk.tickets.models import (
+        OPEN_STATUSES,
+        Priority,
+        Ticket,
+        TicketChannel,
+        TicketCreate,
+    )
+
+    def mine(session) -> int:
+        return session.exec(select(func.count()).select_from(Ticket).where(
+            Ticket.assignee_id == agent_id, Ticket.status.in_(OPEN_STATUSES))).one()[0]
+
+    def assign_unassigned(session, how_many: int) -> int:
+        ids = list(session.exec(select(Ticket.id).where(Ticket.assignee_id.is_(None), Ticket.status.in_(OPEN_STATUSES))
+                                .order_by(Ticket.id).limit(how_many)).scalars())
+        if ids:
+            session.execute(update(Ticket).where(Ticket.id.in_(ids)).values(assignee_id=agent_id, version=Ticket.version + 1),
+                            execution_options={"synchronize_session": False})
+            session.commit()
+        return len(ids)
+
+    with database.write() as session:
+        have = mine(session)
+        if have < want:
+            assigned = assign_unassigned(session, want - have)
+            print(f"assigned {assigned:,} unassigned open tickets to the bench agent")
+            have += assigned
+    missing = want - have
+    if missing > 0:
+        print(f"opening {missing:,} tickets through the service for the bench agent ...")
+        rng = random.Random(seed)
+        priorities, channels = list(Priority), list(TicketChannel)
+        with database.read() as session:
+            max_id = session.exec(select(func.max(Customer.id))).one()[0]
+        opened = 0
+        serial = 0
+        while opened < missing:
+            serial += 1
+            with database.write() as session:
+                customer = session.get(Customer, rng.randint(1, max_id))
+                if customer is None:
+                    continue
+                # The key makes a rerun after an interruption reuse what it already opened.
+                data = TicketCreate(subject=f"Bench ticket {serial}: appliance fault", body="Opened by the benchmark.",
+                                    priority=rng.choice(priorities), channel=rng.choice(channels),
+                                    idempotency_key=f"bench-ticket-{serial}")
+                ticket = service.open_ticket(session, customer=customer, data=data, agent_id=agent_id)
+                if ticket.assignee_id is None and ticket.status in OPEN_STATUSES:
+                    session.execute(update(Ticket).where(Ticket.id == ticket.id)
+                                    .values(assignee_id=agent_id, version=Ticket.version + 1),
+                                    execution_options={"synchronize_session": False})
+                    session.commit()
+                    opened += 1
+        with database.read() as session:
+            have = mine(session)
+    return have
+
+
+def ensure_long_threads(database: Database, agent_id: int, sizes: tuple[int, ...]) -> None:
+    """Top up the threads of the bench agent's first few open tickets to `sizes` entries (idempotent)."""
+    from sqlalchemy import insert
+
+    from helpdesk.tickets.models import (
+        OPEN_STATUSES,
+        Interaction,
+        InteractionKind,
+        Ticket,
+    )
+    from helpdesk.timeutil import utcnow
+
+    kinds = (InteractionKind.REPLY, InteractionKind.NOTE, InteractionKind.CALL, InteractionKind.EMAIL)
+    with database.write() as session:
+        targets = session.exec(select(Ticket.id, Ticket.customer_id, Ticket.channel).where(
+            Ticket.assignee_id == agent_id, Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id).limit(len(sizes))).all()
+        now = utcnow()
+        for (ticket_id, customer_id, channel), size in zip(targets, sizes):
+            have = session.exec(select(func.count()).select_from(Interaction).where(Interaction.ticket_id == ticket_id)).one()[0]
+            missing = size - have
+            if missing <= 0:
+                continue
+            session.execute(insert(Interaction), [
+                {"customer_id": customer_id, "ticket_id": ticket_id, "kind": kinds[index % len(kinds)], "channel": channel,
+                 "author_id": agent_id, "body": LONG_THREAD_BODY.format(index=index),
+                 "created_at": now - timedelta(seconds=missing - index)}
+                for index in range(missing)
+            ])
+            print(f"ticket id {ticket_id}: thread topped up from {have:,} to {size:,} entries")
+        session.commit()
+
+
+@dataclass
+class TicketSample:
+    random_numbers: list[str]
+    longest: list[tuple[str, int]]  # (number, thread length), longest first
+
+
+def _ticket_sample(database: Database, how_many: int, seed: int) -> TicketSample:
+    from helpdesk.tickets.models import Interaction, Ticket
+
+    rng = random.Random(seed)
+    with database.read() as session:
+        max_id = session.exec(select(func.max(Ticket.id))).one()[0]
+        wanted = [rng.randint(1, max_id) for _ in range(how_many)]
+        numbers = dict(session.exec(select(Ticket.id, Ticket.number).where(Ticket.id.in_(set(wanted)))).all())
+        longest_ids = session.exec(
+            select(Interaction.ticket_id, func.count()).where(Interaction.ticket_id.is_not(None))
+            .group_by(Interaction.ticket_id).order_by(func.count().desc()).limit(5)
+        ).all()
+        longest_numbers = dict(session.exec(select(Ticket.id, Ticket.number).where(
+            Ticket.id.in_([ticket_id for ticket_id, _ in longest_ids]))).all())
+    return TicketSample(
+        random_numbers=[numbers[ticket_id] for ticket_id in wanted if ticket_id in numbers],
+        longest=[(longest_numbers[ticket_id], length) for ticket_id, length in longest_ids],
+    )
+
+
+async def _last_page(client: httpx.AsyncClient, query: str) -> int:
+    response = await client.get(f"/api/tickets?{query}")
+    if response.status_code != 200:
+        raise SystemExit(f"/api/tickets?{query} answered {response.status_code}: {response.text[:200]}")
+    return response.json()["pages"]
+
+
+QUEUES = (
+    ("mine, by due", "view=mine&sort=due"),
+    ("mine, by activity", "view=mine&sort=activity"),
+    ("unassigned", "view=unassigned"),
+    ("all open", "view=open"),
+    ("SLA breaching/breached", "view=sla"),
+    ("solved", "view=solved"),
+)
+
+
+async def tickets_bench(database: Database, db_dir: Path, requests: int, seed: int) -> list[Timings]:
+    """Time the ticket page (random tickets, longest threads) and every queue (page 1 and the last page)."""
+    from helpdesk.app import create_app
+
+    app = create_app(_settings_for(db_dir), database=database)
+    counter = QueryCounter(database)
+    sample = _ticket_sample(database, requests, seed)
+    print("longest threads: " + ", ".join(f"{number} ({length:,} entries)" for number, length in sample.longest))
+    per_queue = max(50, requests // 10)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
+        await _sign_in(client)
+        await _time(client, counter, "warm-up", [f"/tickets/{n}" for n in sample.random_numbers[:50]]
+                    + [f"/tickets?{query}" for _, query in QUEUES] * 5, 200)
+        longest_urls = [f"/tickets/{number}" for number, _ in sample.longest]
+        results = [
+            await _time(client, counter, "ticket page (random tickets)", [f"/tickets/{n}" for n in sample.random_numbers], 200),
+            await _time(client, counter, "ticket page (5 longest threads, x40)", longest_urls * 40, 200),
+            await _time(client, counter, "ticket JSON (5 longest threads, x40)",
+                        [f"/api/tickets/{number}" for number, _ in sample.longest] * 40, 200),
+            await _time(client, counter, "earlier thread entries (longest)",
+                        await _earlier_urls(client, [number for number, _ in sample.longest]) * 40, 200,
+                        headers={"HX-Request": "true"}),
+        ]
+        for label, query in QUEUES:
+            last = await _last_page(client, query)
+            results.append(await _time(client, counter, f"queue {label} p1", [f"/tickets?{query}"] * per_queue, 200))
+            results.append(await _time(client, counter, f"queue {label} p{last} (last)",
+                                       [f"/tickets?{query}&page={last}"] * per_queue, 200))
+        results.append(await _time(client, counter, "queue filter swap (HTMX, mine+urgent)",
+                                   ["/tickets?view=mine&priority=urgent&sort=due"] * per_queue, 200,
+                                   headers={"HX-Request": "true"}))
+    return results
+
+
+async def _earlier_urls(client: httpx.AsyncClient, numbers: list[str]) -> list[str]:
+    """The "earlier entries" link of each long thread, as the ticket page offers it."""
+    urls = []
+    for number in numbers:
+        cursor = (await client.get(f"/api/tickets/{number}")).json()["earlier_cursor"]
+        if cursor:
+            urls.append(f"/tickets/{number}/thread?before={cursor}")
+    return urls
+
+
+def _database_size(database: Database) -> tuple[int, int]:
+    from helpdesk.customers.models import Customer
+    from helpdesk.tickets.models import Interaction
+
+    with database.read() as session:
+        customers = session.exec(select(func.count()).select_from(Customer)).one()[0]
+        interactions = session.exec(select(func.count()).select_from(Interaction)).one()[0]
+    return customers, interactions
+
+
+def _verdicts(results: list[Timings]) -> list[str]:
+    def verdict(values: list[float]) -> str:
+        median, p99 = statistics.median(values), sorted(values)[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
+        missed = [what for what, value, limit in (("median", median, TARGET_MEDIAN_MS), ("p99", p99, TARGET_P99_MS))
+                  if value > limit]
+        return "MISSED " + "+".join(missed) if missed else "ok"
+
+    lines = [f"  {'wall clock':<20} {'cpu time':<20} what"]
+    for timings in results:
+        lines.append(f"  {verdict(timings.millis):<20} {verdict(timings.cpu_millis):<20} {timings.name}")
+    pages = {timings.name: timings for timings in results if timings.name.startswith("ticket page")}
+    counts = sorted({count for timings in pages.values() for count in timings.queries})
+    same = len(counts) == 1
+    lines.append(f"  {'ok' if same else 'MISSED':<41} ticket page queries per request independent of thread length: "
+                 f"{counts[0] if same else counts}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m helpdesk.bench", description=__doc__)
-    parser.add_argument("what", choices=["customer-view"])
+    parser.add_argument("what", choices=["customer-view", "tickets"])
     parser.add_argument("--db-dir", type=Path, default=Path("bench-data"), help="where the benchmark database lives")
     parser.add_argument("--customers", type=int, default=100_000, help="generate up to this many customers")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--open-tickets", type=int, default=BENCH_OPEN_TICKETS,
+                        help="tickets: how many open tickets the bench agent works (assigned or opened as needed)")
     args = parser.parse_args(argv)
     # Per-request log lines would dominate what we measure.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     database = prepare(args.db_dir, args.customers, args.seed)
-    for timings in asyncio.run(customer_view(database, args.db_dir, args.requests, args.seed)):
+    if args.what == "customer-view":
+        for timings in asyncio.run(customer_view(database, args.db_dir, args.requests, args.seed)):
+            print(timings.report())
+        return
+    customers, interactions = _database_size(database)
+    agent_id = _bench_agent_id(database)
+    mine = ensure_bench_tickets(database, agent_id, args.open_tickets, args.seed)
+    ensure_long_threads(database, agent_id, LONG_THREADS)
+    print(f"database: {customers:,} customers, {interactions:,} interactions; the bench agent has {mine:,} open tickets")
+    load_before = os.getloadavg()[0]
+    results = asyncio.run(tickets_bench(database, args.db_dir, args.requests, args.seed))
+    for timings in results:
         print(timings.report())
+    print(f"load average (1 min) on this {os.cpu_count()}-core machine: {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after; above the core count, wall-clock figures include waiting for other work")
+    print(f"targets: median <= {TARGET_MEDIAN_MS:g} ms, p99 <= {TARGET_P99_MS:g} ms")
+    print("\n".join(_verdicts(results)))
 
 
 if __name__ == "__main__":

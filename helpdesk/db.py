@@ -90,7 +90,9 @@ class TwoStoreSession(Session):
         if mapper is not None and mapper.class_ is not None and issubclass(mapper.class_, PersonalBase):
             return self._personal_engine
         if clause is not None and mapper is None:
-            for table in getattr(clause, "froms", None) or ():
+            # Core statements on personal-store tables carry no mapper: look at the tables they read or write.
+            tables = clause.get_final_froms() if hasattr(clause, "get_final_froms") else [getattr(clause, "table", None)]
+            for table in tables:
                 if getattr(table, "metadata", None) is PersonalBase.metadata:
                     return self._personal_engine
         return self.bind

@@ -96,10 +96,19 @@ def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
     return _error_response(request, 400, "Bad page link", "That page link is not valid; reload the customer page.")
 
 
+def _clean(extra):
+    """Pydantic prefixes our own messages with "Value error, "; people need only the message."""
+    if isinstance(extra, list):
+        return [{**item, "message": item["message"].removeprefix("Value error, ")}
+                if isinstance(item, dict) and isinstance(item.get("message"), str) else item for item in extra]
+    return extra
+
+
 def validation_error(request: Request, exc: ValidationException) -> Response:
     if _is_api(request):
         return Response(
-            {"status_code": 422, "detail": exc.detail, "extra": exc.extra}, status_code=422, media_type=MediaType.JSON
+            {"status_code": 422, "detail": exc.detail, "extra": _clean(exc.extra)}, status_code=422,
+            media_type=MediaType.JSON,
         )
     return _error_response(request, 400, "Bad request", "Some of what was sent is not valid.")
 

@@ -63,3 +63,14 @@ def test_concurrent_read_modify_write_loses_nothing(db):
     assert errors == []
     with db.read() as session:
         assert session.get(Customer, customer.id).loyalty_points == 200
+
+
+def test_core_statements_on_personal_tables_go_to_the_personal_store(db):
+    from sqlalchemy import select
+
+    from helpdesk.privacy.models import PersonalRecord
+
+    customer = factories.customer(db, name="Routed Right")
+    table = PersonalRecord.__table__
+    with db.read() as session:
+        assert session.execute(select(table.c.full_name).where(table.c.customer_code == customer.code)).scalar_one() == "Routed Right"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from helpdesk import ids
@@ -88,6 +88,13 @@ def _ticket_out(session, number: str) -> TicketOut:
     )
 
 
+def _stale(exc: service.StaleTicket, current: TicketOut) -> Response:
+    """409 with the ticket as it is now, so the caller can reapply its change to the current version."""
+    body = {"status_code": 409, "detail": str(exc).replace(" the ticket below shows", " `current` shows"),
+            "current": current}
+    return Response(body, status_code=409)
+
+
 class TicketApiController(Controller):
     path = "/api/tickets"
     tags = ["tickets"]
@@ -129,20 +136,28 @@ class TicketApiController(Controller):
             return _ticket_out(session, number)
 
     @patch("/{number:str}", sync_to_thread=True)
-    def update(self, request: Request, db: DB, number: TicketNumber, data: JSONBody[TicketUpdate]) -> TicketOut:
+    def update(self, request: Request, db: DB, number: TicketNumber, data: JSONBody[TicketUpdate]) -> TicketOut | Response:
         """Change status, priority, assignee, tags or satisfaction; 409 when `version` is not the current one."""
         with db.write() as session:
             ticket = service.get_ticket(session, number)
-            service.update_ticket(session, ticket=ticket, data=data, agent_id=request.user.id)
+            try:
+                service.update_ticket(session, ticket=ticket, data=data, agent_id=request.user.id)
+            except service.StaleTicket as exc:
+                session.rollback()
+                return _stale(exc, _ticket_out(session, number))
             return _ticket_out(session, number)
 
     @post("/{number:str}/interactions", sync_to_thread=True, status_code=201)
-    def add_interaction(self, request: Request, db: DB, number: TicketNumber, data: JSONBody[MessageRequest]) -> InteractionOut:
+    def add_interaction(self, request: Request, db: DB, number: TicketNumber, data: JSONBody[MessageRequest]) -> InteractionOut | Response:
         """Add a reply, internal note, call or e-mail (optionally changing the status)."""
         with db.write() as session:
             ticket = service.get_ticket(session, number)
             message = MessageCreate.model_validate(data.model_dump(exclude={"version"}))
-            interaction = service.add_message(session, ticket=ticket, data=message, agent_id=request.user.id,
-                                              version=data.version)
+            try:
+                interaction = service.add_message(session, ticket=ticket, data=message, agent_id=request.user.id,
+                                                  version=data.version)
+            except service.StaleTicket as exc:
+                session.rollback()
+                return _stale(exc, _ticket_out(session, number))
             return InteractionOut(id=interaction.id, ticket=ticket.number, kind=interaction.kind, body=interaction.body,
                                   created_at=interaction.created_at)

@@ -63,8 +63,11 @@ class CallOutcome(StrEnum):
 class Ticket(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ticket_customer_updated", "customer_id", "updated_at"),
-        Index("ix_ticket_assignee_status", "assignee_id", "status"),
         Index("ix_ticket_status_updated", "status", "updated_at"),
+        # The queues: each view filters on these and sorts by due time or last activity, 50 at a time.
+        Index("ix_ticket_status_due", "status", "resolution_due", "id"),
+        Index("ix_ticket_assignee_status_priority_due", "assignee_id", "status", "priority", "resolution_due", "id"),
+        Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -101,32 +101,43 @@ def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: dateti
     total = session.exec(select(func.count()).select_from(Ticket).where(*conditions)).one()
     assignee = aliased(Agent)
     order = (
-        (col(Ticket.resolution_due).is_(None), col(Ticket.resolution_due), col(Ticket.id))
+        (col(Ticket.resolution_due).asc().nulls_last(), col(Ticket.id))
         if filters.sort == Sort.DUE
         else (col(Ticket.updated_at).desc(), col(Ticket.id).desc())
     )
-    rows = session.exec(
-        select(Ticket, Customer.code, assignee.name)
-        .join(Customer, col(Customer.id) == Ticket.customer_id)
-        .join(assignee, assignee.id == Ticket.assignee_id, isouter=True)
+    # Pick the page's ids first, from the ticket table alone, then join the 50 rows: the database would otherwise
+    # join every matching ticket to its customer before sorting and cutting the page (all 5,000 solved ones).
+    page_ids = (
+        select(Ticket.id)
         .where(*conditions)
         .order_by(*order)
         .offset((filters.page - 1) * QUEUE_PAGE_SIZE)
         .limit(QUEUE_PAGE_SIZE)
+        .subquery("page_ids")
+    )
+    # Plain columns, not Ticket objects: a queue row shows nine fields, and building 50 full models costs more.
+    rows = session.exec(
+        select(Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.priority, Ticket.updated_at,
+               Ticket.resolution_due, Ticket.first_response_due, Ticket.first_responded_at,
+               Customer.code, assignee.name)
+        .join(page_ids, page_ids.c.id == Ticket.id)
+        .join(Customer, col(Customer.id) == Ticket.customer_id)
+        .join(assignee, assignee.id == Ticket.assignee_id, isouter=True)
+        .order_by(*order)
     ).all()
-    tags = _tags_for(session, [ticket.id for ticket, _, _ in rows])
+    tags = _tags_for(session, [t.id for t in rows])
     return QueuePage(
         filters=filters,
         total=total,
         rows=[
             QueueRow(
-                number=t.number, subject=t.subject, status=t.status, priority=t.priority, customer_id=code,
-                assignee_name=name, last_activity=t.updated_at, resolution_due=t.resolution_due,
+                number=t.number, subject=t.subject, status=t.status, priority=t.priority, customer_id=t.code,
+                assignee_name=t.name, last_activity=t.updated_at, resolution_due=t.resolution_due,
                 sla=sla_state(status=t.status, now=now, first_response_due=t.first_response_due,
                               first_responded_at=t.first_responded_at, resolution_due=t.resolution_due),
                 tags=tags.get(t.id, []),
             )
-            for t, code, name in rows
+            for t in rows
         ],
     )
 
@@ -206,8 +217,17 @@ def thread_page(session: Session, ticket_id: int, *, before_id: int | None = Non
         .where(Interaction.ticket_id == ticket_id)
     )
     if before_id is not None:
-        statement = statement.where(col(Interaction.id) < before_id)
-    rows = session.exec(statement.order_by(col(Interaction.id).desc()).limit(THREAD_PAGE_SIZE + 1)).all()
+        # The cursor is the oldest entry already shown; compare in the index's own order (ticket_id, created_at, id).
+        cursor_time = (
+            select(Interaction.created_at).where(Interaction.id == before_id, Interaction.ticket_id == ticket_id)
+            .scalar_subquery()
+        )
+        statement = statement.where(tuple_(col(Interaction.created_at), col(Interaction.id)) < tuple_(cursor_time, before_id))
+    # Newest first by (created_at, id), which ix_interaction_ticket_time hands over in order: ordering by id alone
+    # made the database read and sort the whole thread for every page (linear in the thread's length).
+    rows = session.exec(
+        statement.order_by(col(Interaction.created_at).desc(), col(Interaction.id).desc()).limit(THREAD_PAGE_SIZE + 1)
+    ).all()
     shown = rows[:THREAD_PAGE_SIZE]
     entries = [
         ThreadEntry(id=i.id, kind=i.kind, body=i.body, summary=i.summary, outcome=i.outcome, author_name=name,

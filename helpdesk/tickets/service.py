@@ -303,6 +303,16 @@ def update_ticket(session: Session, *, ticket: Ticket, data: TicketUpdate, agent
     """Change status, priority, assignee, tags or satisfaction; refused if the agent's view is stale."""
     if data.version != ticket.version:
         raise StaleTicket(ticket.number)
+    # The lookups below (agents, tags, SLA) would each flush the pending change: one UPDATE, one version, per save.
+    with session.no_autoflush:
+        changed = _apply_update(session, ticket, data, agent_id)
+    if changed:
+        session.add(ticket)
+        _commit_versioned(session, ticket)
+    return ticket
+
+
+def _apply_update(session: Session, ticket: Ticket, data: TicketUpdate, agent_id: int) -> bool:
     now = utcnow()
     changed = False
     if data.status is not None and data.status != ticket.status:
@@ -322,9 +332,7 @@ def update_ticket(session: Session, *, ticket: Ticket, data: TicketUpdate, agent
         changed = True
     if changed:
         ticket.updated_at = now
-        session.add(ticket)
-        _commit_versioned(session, ticket)
-    return ticket
+    return changed
 
 
 def _assign(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int, now: datetime) -> bool:

@@ -85,7 +85,9 @@ def test_call_that_opens_a_ticket(client, customer):
     link = tree.css_first("#call-form a")
     number = link.text(strip=True)
     assert number.startswith("T-")
-    assert tree.css_first("#open-tickets") is not None and number in tree.css_first("#open-tickets").text()
+    open_block = tree.css_first("#open-tickets")
+    # Out of band: it must replace the customer page's Open tickets block, not land under the notice.
+    assert open_block.attributes.get("hx-swap-oob") == "true" and number in open_block.text()
     ticket_page = parse(client.get(f"/tickets/{number}").text)
     assert ticket_page.css_first("h1").text().endswith("Fridge noisy")
     assert HINDI in texts(ticket_page, "#thread .body")
