@@ -34,6 +34,8 @@ from helpdesk.db import Database
 from helpdesk.deps import provide_db, provide_settings
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
+from helpdesk.search.runtime import SearchRuntime
+from helpdesk.search.web import SearchApiController, SearchController
 from helpdesk.tickets.api import TicketApiController
 from helpdesk.tickets.web import CustomerTicketController, SatisfactionController, TicketController
 
@@ -64,7 +66,7 @@ async def _security_headers(message: Message, scope: Scope) -> None:
             key = name.decode()
             if key not in headers:
                 headers[key] = value.decode()
-        if scope.get("path", "").startswith(("/customers", "/api")):
+        if scope.get("path", "").startswith(("/customers", "/api", "/search")):
             # Pages full of personal data must not linger in shared caches or the back-forward cache.
             headers["cache-control"] = "no-store"
 
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # Templates ship with the package: re-checking every file's mtime on each render is wasted work.
         engine.engine.auto_reload = settings.reload_templates
 
+    search = SearchRuntime(settings)
     app = Litestar(
         route_handlers=[
             AuthController,
@@ -130,6 +133,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             ClaimController,
             WarrantyController,
             ClaimApiController,
+            SearchController,
+            SearchApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
             create_static_files_router(
                 path="/assets/htmx", directories=[HTMX_DIR], name="htmx", include_in_schema=False
@@ -161,7 +166,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         before_send=[_security_headers],
         logging_config=LoggingConfig(log_exceptions="never", disable_stack_trace={404, 401, 403, 422}),
         debug=False,
-        state=State({"db": database, "settings": settings}),
-        on_shutdown=[database.dispose],
+        state=State({"db": database, "settings": settings, "search": search}),
+        # The indexer thread runs between startup and shutdown; it writes only if no other process does.
+        on_startup=[search.start],
+        on_shutdown=[search.stop, database.dispose],
     )
     return app

@@ -1,4 +1,4 @@
-"""The `helpdesk` command: demo, serve, db upgrade, fixtures load, user create."""
+"""The `helpdesk` command: demo, serve, db upgrade, fixtures load, index rebuild, user create."""
 
 from __future__ import annotations
 
@@ -80,6 +80,7 @@ def fixtures_load(customers: int, seed: int, append: bool, no_progress: bool) ->
     except DemoDataExists as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Loaded demo data: {summary}")
+    click.echo("Run `helpdesk index rebuild` so search covers it (a running desk keeps searching the old index meanwhile).")
 
 
 @main.group()
@@ -108,6 +109,40 @@ def user_create(email: str, role: str, name: str | None, password_stdin: bool) -
     except AgentError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Agent {agent.email} ({agent.role}) is ready.")
+
+
+@main.group()
+def index() -> None:
+    """Search index commands."""
+
+
+def _build_search_index(settings: Settings, database: Database, *, only_if_unusable: bool = False,
+                        procs: int | None = None, progress: bool = True) -> None:
+    from helpdesk.search.layout import IndexLayout
+    from helpdesk.search.rebuild import RebuildInProgress, default_procs, index_is_usable, rebuild_with_progress_bar
+
+    layout = IndexLayout(settings.index_dir)
+    if only_if_unusable and index_is_usable(layout):
+        return
+    try:
+        report = rebuild_with_progress_bar(database, layout, procs=procs or default_procs(), show_progress=progress)
+    except RebuildInProgress as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Search index {report.generation} is live: {report.documents:,} documents in {report.seconds:.0f} s "
+               f"({report.rate:,.0f}/s).")
+
+
+@index.command("rebuild")
+@click.option("--procs", type=click.IntRange(1, 16), default=None, help="Writer processes (default: 2 on 2+ cores).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def index_rebuild(procs: int | None, no_progress: bool) -> None:
+    """Rebuild the search index from the database into a new directory and swap it in; search keeps answering."""
+    from helpdesk import migrate
+
+    settings = _settings()
+    database = _open_database(settings)
+    migrate.upgrade(database)
+    _build_search_index(settings, database, procs=procs, progress=not no_progress)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -152,10 +187,13 @@ def demo(customers: int, seed: int, host: str, port: int) -> None:
     for email, name, role in DEMO_TEAM:
         with database.write() as session:
             create_or_update_agent(session, email=email, password=secrets.token_urlsafe(16), role=role, name=name)
+    loaded = True
     try:
         load(database, customers=customers, seed=seed, progress=True)
     except DemoDataExists:
         click.echo("Demo data is already loaded; keeping it.")
+        loaded = False
+    _build_search_index(settings, database, only_if_unusable=not loaded)
     click.echo("")
     click.echo(f"  helpdesk is running at http://{host}:{port}/")
     click.echo(f"  sign in as {DEMO_AGENT_EMAIL} with password {password}")

@@ -1,0 +1,99 @@
+"""Applying outbox rows to an index generation: read them, load the current documents, write, commit, then forget them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from helpdesk.db import Database
+from helpdesk.search import documents
+from helpdesk.search.engine import IndexWriter
+from helpdesk.search.models import DocType, SearchOutbox
+from helpdesk.tickets.models import InteractionKind
+
+log = logging.getLogger("helpdesk.search")
+
+O = SearchOutbox.__table__
+# Interactions that record a change to their ticket (status, assignee): the ticket's other
+# documents carry that status, so they are re-indexed too, whoever wrote the change.
+TICKET_EVENT_KINDS = (InteractionKind.STATUS_CHANGE, InteractionKind.EVENT)
+
+
+@dataclass(frozen=True)
+class Change:
+    outbox_id: int
+    doc_type: str
+    doc_id: int
+
+
+def read_outbox(db: Database, *, limit: int, skip: set[int] | frozenset[int] = frozenset()) -> list[Change]:
+    """The oldest pending changes, in outbox order; `skip` leaves out rows this process already applied."""
+    with db.read() as session:
+        statement = select(O.c.id, O.c.doc_type, O.c.doc_id).order_by(O.c.id)
+        if skip:
+            # Only while a rebuild runs, when applied rows must stay: a bounded, in-memory set.
+            statement = statement.where(O.c.id.not_in(sorted(skip)))
+        rows = session.exec(statement.limit(limit)).all()
+    return [Change(row.id, row.doc_type, row.doc_id) for row in rows]
+
+
+def delete_outbox(db: Database, outbox_ids: list[int]) -> None:
+    """Forget changes that are safely in the index (by id: rows added meanwhile stay, whatever their id)."""
+    if not outbox_ids:
+        return
+    with db.write() as session:
+        for start in range(0, len(outbox_ids), 500):
+            session.exec(delete(O).where(O.c.id.in_(outbox_ids[start:start + 500])))
+        session.commit()
+
+
+def _targets(db: Database, changes: list[Change]) -> dict[str, set[int]]:
+    """Which documents to re-read: the changed ones, plus the documents that embed a changed ticket."""
+    wanted: dict[str, set[int]] = {doc_type: set() for doc_type in DocType}
+    for change in changes:
+        if change.doc_type in wanted:
+            wanted[change.doc_type].add(change.doc_id)
+        else:
+            log.warning("search outbox row %s has an unknown document type %r; skipping it", change.outbox_id, change.doc_type)
+    with db.read() as session:
+        tickets = set(wanted[DocType.TICKET])
+        if wanted[DocType.INTERACTION]:
+            tickets |= set(documents.tickets_of_interactions(session, wanted[DocType.INTERACTION], TICKET_EVENT_KINDS))
+        if tickets:
+            wanted[DocType.TICKET] |= tickets
+            wanted[DocType.INTERACTION] |= set(documents.interactions_of_tickets(session, tickets))
+            wanted[DocType.CLAIM] |= set(documents.claims_of_tickets(session, tickets))
+    return wanted
+
+
+def apply(db: Database, directory: Path, changes: list[Change], *, before_commit: Callable[[], None] | None = None,
+          searcher=None) -> int:
+    """Write the current state of every changed document into one generation and commit it.
+
+    State, not events: each document is read from the database as it is now, so applying a change
+    twice, or out of order, or after a crash, leaves the same index. A row that is gone is deleted.
+    `searcher`, if given, must read the same generation at its latest commit (it makes deletes cheap).
+    Returns the number of documents written or deleted.
+    """
+    wanted = _targets(db, changes)
+    loaded: list[documents.SearchDocument] = []
+    with db.read() as session:
+        for doc_type, ids in wanted.items():
+            if ids:
+                loaded.extend(documents.load(session, doc_type, ids))
+    present = {doc.key for doc in loaded}
+    gone = [documents.doc_key(doc_type, doc_id) for doc_type, ids in wanted.items() for doc_id in ids
+            if documents.doc_key(doc_type, doc_id) not in present]
+    with IndexWriter(directory, searcher=searcher) as writer:
+        for doc in loaded:
+            writer.update(doc)
+        for key in gone:
+            writer.delete(key)
+        if before_commit is not None:
+            before_commit()
+        writer.commit()
+    return len(loaded) + len(gone)

@@ -1,0 +1,198 @@
+"""The background indexer: one per index directory across processes (a file lock), applying the outbox in order."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from helpdesk.db import Database
+from helpdesk.search import changes, outbox
+from helpdesk.search.engine import (
+    CHECK_REQUEST,
+    SearchEngine,
+    SearchUnavailable,
+    check_generation,
+)
+from helpdesk.search.layout import IndexLayout, LockTimeout
+from helpdesk.search.rebuild import RebuildCancelled, RebuildInProgress, rebuild
+
+log = logging.getLogger("helpdesk.search")
+
+BATCH_SIZE = 500
+# Other processes (the CLI, other web workers) cannot wake us: poll often enough that their notes
+# are still searchable within a second.
+POLL_SECONDS = 0.25
+# A process that is not the indexer asks again this often, in case the indexer's process died.
+LEADER_RETRY_SECONDS = 2.0
+ERROR_BACKOFF_SECONDS = 2.0
+
+
+class Indexer:
+    """Applies outbox changes to the live generation and deletes them once committed.
+
+    Crash-safe by order: read rows -> write documents -> commit the index (fsync) -> delete those
+    rows. Dying anywhere before the delete leaves the rows for the next run, and re-applying them
+    is harmless because documents are replaced by key, never added twice.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        layout: IndexLayout,
+        engine: SearchEngine | None = None,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        auto_rebuild: bool = True,
+    ) -> None:
+        self.db = db
+        self.layout = layout
+        self.engine = engine
+        self.poll_seconds = poll_seconds
+        self.auto_rebuild = auto_rebuild
+        self.before_commit: Callable[[], None] | None = None  # tests simulate a crash here
+        self._kept: set[int] = set()  # applied while a rebuild ran: the rebuild deletes them
+        # Our own searcher pool, kept at the latest commit: deletes by key go through it (see IndexWriter).
+        self._reader = SearchEngine(layout)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.is_leader = False
+        self.rebuilding = False
+        self.ready = threading.Event()  # set once the index is checked and searchers are open
+
+    # --- one step, callable from tests -----------------------------------------------------------
+
+    def run_once(self, *, limit: int = BATCH_SIZE) -> int:
+        """Apply one batch of pending changes; returns how many outbox rows it consumed."""
+        pending = changes.read_outbox(self.db, limit=limit, skip=self._kept)
+        if not pending:
+            self._forget_kept_if_rebuild_done()
+            return 0
+        with self.layout.write_lock.hold(timeout=30):
+            directory = self.layout.current_dir()
+            if directory is None or not directory.exists():
+                raise SearchUnavailable("the search index has not been built yet")
+            with self._reader.searcher(fresh=True) as searcher:
+                changes.apply(self.db, directory, pending, before_commit=self.before_commit, searcher=searcher)
+        if self.engine is not None:
+            self.engine.notify_changed()
+        applied = [change.outbox_id for change in pending]
+        # Checked after reading the rows: a rebuild that started before this point reads the
+        # database after these changes were committed, so deleting them loses nothing; one that
+        # holds the lock now may not have, so the rows stay for its catch-up.
+        if self.layout.rebuild_lock.is_locked():
+            self._kept.update(applied)
+        else:
+            changes.delete_outbox(self.db, applied + sorted(self._kept))
+            self._kept.clear()
+        return len(applied)
+
+    def drain(self, *, timeout: float = 30.0) -> int:
+        """Apply everything pending now (tests, the CLI); returns how many rows were consumed."""
+        deadline = time.monotonic() + timeout
+        total = 0
+        while time.monotonic() < deadline:
+            done = self.run_once()
+            if not done:
+                return total
+            total += done
+        return total
+
+    def _forget_kept_if_rebuild_done(self) -> None:
+        if self._kept and not self.layout.rebuild_lock.is_locked():
+            changes.delete_outbox(self.db, sorted(self._kept))
+            self._kept.clear()
+
+    # --- health -----------------------------------------------------------------------------------
+
+    def ensure_index(self) -> bool:
+        """Check the live generation; rebuild it from the database if it is missing, old or damaged."""
+        request = self.layout.root / CHECK_REQUEST
+        directory = self.layout.current_dir()
+        problem = None
+        if directory is None or not directory.exists():
+            problem = f"the search index in {self.layout.root} is missing"
+        else:
+            try:
+                check_generation(directory)
+            except SearchUnavailable as exc:
+                problem = str(exc)
+        request.unlink(missing_ok=True)
+        if problem is None:
+            return True
+        if not self.auto_rebuild:
+            log.error("%s; run `helpdesk index rebuild`", problem)
+            return False
+        log.warning("%s: rebuilding it from the database (search answers again when it is done)", problem)
+        self.rebuilding = True
+        try:
+            rebuild(self.db, self.layout, procs=1, should_stop=self._stop.is_set,
+                    on_published=self.engine.notify_changed if self.engine else None)
+            return True
+        except RebuildInProgress:
+            log.info("search index: another process is rebuilding it; waiting for that")
+            return False
+        except RebuildCancelled:
+            log.info("search index: rebuild stopped because the app is shutting down")
+            return False
+        finally:
+            self.rebuilding = False
+
+    def _warm_up(self) -> None:
+        """Open searchers now (a few hundred ms on a big index), not on the first note or the first search."""
+        for engine in (self._reader, self.engine):
+            if engine is not None:
+                with engine.searcher():
+                    pass
+
+    # --- the thread -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        outbox.wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("search indexer did not stop within %.0f s", timeout)
+            self._thread = None
+        if self.is_leader:
+            self.layout.leader_lock.release()
+            self.is_leader = False
+        self._reader.close()
+        self._reader.reopen()
+
+    def _run(self) -> None:
+        healthy = False
+        while not self._stop.is_set():
+            try:
+                if not self.is_leader:
+                    self.is_leader = self.layout.leader_lock.acquire(timeout=0)
+                    if not self.is_leader:
+                        self._stop.wait(LEADER_RETRY_SECONDS)
+                        continue
+                    log.info("search indexer: this process (%s) writes the index", threading.get_native_id())
+                if not healthy or (self.layout.root / CHECK_REQUEST).exists():
+                    healthy = self.ensure_index()
+                    if not healthy:
+                        self._stop.wait(ERROR_BACKOFF_SECONDS)
+                        continue
+                    self._warm_up()
+                    self.ready.set()
+                seen = outbox.commits_seen()
+                if self.run_once() == 0:
+                    outbox.wait_for_commit(seen, self.poll_seconds)
+            except (SearchUnavailable, LockTimeout) as exc:
+                log.warning("search indexer: %s", exc)
+                healthy = False
+                self._stop.wait(ERROR_BACKOFF_SECONDS)
+            except Exception:  # the thread must outlive any one bad batch (logged with its traceback)
+                log.exception("search indexer: a batch failed; retrying")
+                self._stop.wait(ERROR_BACKOFF_SECONDS)

@@ -1,0 +1,137 @@
+"""The Whoosh wrapper: searchers that stay correct across updates, merges and generation swaps."""
+
+from __future__ import annotations
+
+import threading
+
+from helpdesk.search.documents import SearchDocument
+from helpdesk.search.engine import (
+    Filters,
+    IndexBuilder,
+    IndexWriter,
+    SearchEngine,
+    refreshed,
+)
+from helpdesk.search.layout import IndexLayout
+from helpdesk.search.query import parse
+
+
+def doc(key: str, text: str, customer: str = "100000009") -> SearchDocument:
+    return SearchDocument(key=key, doc_type="interaction", kind="note", text=text, customer=customer, channel=None,
+                          status=None, agent=None, day=20000)
+
+
+def fresh_layout(tmp_path, docs=()) -> IndexLayout:
+    layout = IndexLayout(tmp_path / "index")
+    directory = layout.new_generation()
+    builder = IndexBuilder(directory)
+    builder.add(docs)
+    builder.commit()
+    layout.publish(directory)
+    return layout
+
+
+def keys(engine: SearchEngine, q: str) -> list[str]:
+    return engine.search(parse(q), Filters(), offset=0, limit=50).keys
+
+
+def test_a_kept_searcher_sees_an_updated_document_once(tmp_path):
+    """Whoosh 2.7.5's own Searcher.refresh() would show it once per update."""
+    layout = fresh_layout(tmp_path, [doc("interaction:1", "base text")])
+    engine = SearchEngine(layout)
+    assert keys(engine, "base") == ["interaction:1"]
+    for round_number in range(20):  # enough small commits to trigger merges
+        with IndexWriter(layout.current_dir()) as writer:
+            writer.update(doc("interaction:7", f"kettle round{round_number}"))
+            writer.update(doc(f"interaction:{100 + round_number}", "filler"))
+            writer.commit()
+        engine.notify_changed()
+        assert keys(engine, "kettle") == ["interaction:7"], round_number
+        assert keys(engine, f"round{round_number}") == ["interaction:7"]
+    assert engine.doc_count() == 22
+
+
+def test_refresh_of_an_empty_index(tmp_path):
+    layout = fresh_layout(tmp_path)
+    engine = SearchEngine(layout)
+    assert keys(engine, "anything") == []
+    with IndexWriter(layout.current_dir()) as writer:
+        writer.update(doc("interaction:1", "first words"))
+        writer.commit()
+    engine.notify_changed()
+    assert keys(engine, "first") == ["interaction:1"]
+
+
+def test_refreshed_returns_the_same_searcher_when_nothing_changed(tmp_path):
+    from whoosh import index
+
+    layout = fresh_layout(tmp_path, [doc("interaction:1", "text")])
+    searcher = index.open_dir(str(layout.current_dir())).searcher()
+    assert refreshed(searcher) is searcher
+
+
+def test_searchers_follow_a_swapped_generation(tmp_path):
+    layout = fresh_layout(tmp_path, [doc("interaction:1", "old generation")])
+    engine = SearchEngine(layout)
+    assert keys(engine, "old") == ["interaction:1"]
+    directory = layout.new_generation()
+    builder = IndexBuilder(directory)
+    builder.add([doc("interaction:2", "new generation")])
+    builder.commit()
+    layout.publish(directory)
+    assert keys(engine, "new") == ["interaction:2"] and keys(engine, "old") == []
+
+
+def test_concurrent_searches_each_get_their_own_searcher(tmp_path):
+    layout = fresh_layout(tmp_path, [doc(f"interaction:{n}", f"shared word number{n}") for n in range(200)])
+    engine = SearchEngine(layout)
+    errors: list[str] = []
+
+    def worker():
+        for _ in range(30):
+            try:
+                assert len(engine.search(parse("shared word"), Filters(), offset=0, limit=20).keys) == 20
+            except Exception as exc:  # noqa: BLE001 - collected and reported below
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:3]
+
+
+def test_customer_restriction(tmp_path):
+    layout = fresh_layout(tmp_path, [doc("interaction:1", "drum noise", "100000009"),
+                                     doc("interaction:2", "drum noise", "200000004")])
+    engine = SearchEngine(layout)
+    found = engine.search(parse("drum"), Filters(customer="200000004"), offset=0, limit=20)
+    assert found.keys == ["interaction:2"] and found.total == 1
+
+
+def test_prune_keeps_the_live_generation_and_the_one_before(tmp_path):
+    layout = fresh_layout(tmp_path, [doc("interaction:1", "one")])
+    for _ in range(3):
+        directory = layout.new_generation()
+        builder = IndexBuilder(directory)
+        builder.commit()
+        layout.publish(directory)
+    unfinished = layout.new_generation()  # a crashed rebuild's leftovers
+    layout.prune()
+    names = [path.name for path in layout.generations()]
+    assert names == ["gen-000003", "gen-000004"] and not unfinished.exists()
+
+
+def test_one_word_totals_leave_out_replaced_documents(tmp_path):
+    layout = fresh_layout(tmp_path, [doc(f"interaction:{n}", "kettle whistle") for n in range(5)])
+    engine = SearchEngine(layout)
+    with IndexWriter(layout.current_dir()) as writer:
+        writer.update(doc("interaction:1", "kettle only"))
+        writer.update(doc("interaction:2", "whistle only"))
+        writer.delete("interaction:3")
+        writer.commit()
+    engine.notify_changed()
+    assert engine.search(parse("kettle"), Filters(), offset=0, limit=20).total == 3  # 0, 1 (new), 4
+    assert engine.search(parse("whistle"), Filters(), offset=0, limit=20).total == 3  # 0, 2 (new), 4
+    assert engine.search(parse("kettle whistle"), Filters(), offset=0, limit=20).total == 2
