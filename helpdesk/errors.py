@@ -52,44 +52,20 @@ def permission_denied(request: Request, exc: PermissionDeniedException) -> Respo
     return _error_response(request, 403, "Not allowed", exc.detail or "Your role may not do this.")
 
 
-def customer_not_found(request: Request, exc: CustomerNotFound) -> Response:
-    return _error_response(request, 404, "No such customer", str(exc))
-
-
 def invalid_customer_id(request: Request, exc: InvalidCustomerId) -> Response:
     detail = f"That is not a valid customer ID. {exc.reason}"
     return _error_response(request, 422, "Not a valid customer ID", detail, {"extra": [{"key": "customer_id", "message": exc.reason}]})
 
 
-def ticket_not_found(request: Request, exc: TicketNotFound) -> Response:
-    return _error_response(request, 404, "No such ticket", str(exc))
+def _domain_error(status_code: int, title: str):
+    """A handler for a domain error whose message is written for people; field errors go into `extra`."""
 
+    def handle(request: Request, exc: Exception) -> Response:
+        errors = getattr(exc, "errors", None)
+        extra = {"extra": [{"key": key, "message": message} for key, message in errors.items()]} if errors else None
+        return _error_response(request, status_code, title, str(exc), extra)
 
-def ticket_invalid(request: Request, exc: TicketInvalid) -> Response:
-    """Reached from the API; pages re-render their forms instead."""
-    extra = {"extra": [{"key": key, "message": message} for key, message in exc.errors.items()]}
-    return _error_response(request, 422, "Not saved", str(exc), extra)
-
-
-def stale_ticket(request: Request, exc: StaleTicket) -> Response:
-    return _error_response(request, 409, "Changed meanwhile", str(exc))
-
-
-def claim_not_found(request: Request, exc: ClaimNotFound) -> Response:
-    return _error_response(request, 404, "No such claim", str(exc))
-
-
-def claim_invalid(request: Request, exc: ClaimInvalid) -> Response:
-    extra = {"extra": [{"key": key, "message": message} for key, message in exc.errors.items()]}
-    return _error_response(request, 422, "Not saved", str(exc), extra)
-
-
-def claim_forbidden(request: Request, exc: ClaimForbidden) -> Response:
-    return _error_response(request, 403, "Not allowed", str(exc))
-
-
-def claim_changed(request: Request, exc: ClaimChanged) -> Response:
-    return _error_response(request, 409, "Changed meanwhile", str(exc))
+    return handle
 
 
 def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
@@ -128,16 +104,17 @@ def server_error(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     NotAuthorizedException: not_authorized,
     PermissionDeniedException: permission_denied,
-    CustomerNotFound: customer_not_found,
+    CustomerNotFound: _domain_error(404, "No such customer"),
     InvalidCustomerId: invalid_customer_id,
     InvalidCursor: invalid_cursor,
-    TicketNotFound: ticket_not_found,
-    TicketInvalid: ticket_invalid,
-    StaleTicket: stale_ticket,
-    ClaimNotFound: claim_not_found,
-    ClaimInvalid: claim_invalid,
-    ClaimForbidden: claim_forbidden,
-    ClaimChanged: claim_changed,
+    TicketNotFound: _domain_error(404, "No such ticket"),
+    # Reached from the API; pages re-render their forms with the messages instead.
+    TicketInvalid: _domain_error(422, "Not saved"),
+    StaleTicket: _domain_error(409, "Changed meanwhile"),
+    ClaimNotFound: _domain_error(404, "No such claim"),
+    ClaimInvalid: _domain_error(422, "Not saved"),
+    ClaimForbidden: _domain_error(403, "Not allowed"),
+    ClaimChanged: _domain_error(409, "Changed meanwhile"),
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: server_error,
