@@ -8,6 +8,8 @@ import math
 import os
 import threading
 import time
+from bisect import bisect_left
+from itertools import accumulate
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from whoosh.analysis import Analyzer
 from whoosh.analysis import Token as WhooshToken
 from whoosh.codec import whoosh3
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
-from whoosh.matching import IntersectionMatcher, Matcher, WrappingMatcher
+from whoosh.matching import IntersectionMatcher, Matcher, ReadTooFar, WrappingMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.searching import Searcher
 
@@ -45,8 +47,12 @@ PHRASE_MAX_WORDS = 6
 RERANK_WINDOW = 100
 # How long a reader trusts that the index has not changed (another process may have committed).
 STALE_CHECK_SECONDS = 0.2
-# A merging commit once this many segments have piled up from the small, non-merging hot-path commits.
-MAX_SEGMENTS = 12
+# The indexer's commits add small segments; once this many are below SMALL_SEGMENT_DOCS they are merged
+# into one. The rebuild's large time-slice segments are never merged (see IndexBuilder).
+MAX_SMALL_SEGMENTS = 10
+SMALL_SEGMENT_DOCS = 10_000
+# Documents per rebuild phase: one time slice, written in customer order.
+PHASE_DOCS = 100_000
 # A desk-wide search whose rarest part is in more documents than this is "broad". Whoosh walks and
 # scores postings in Python (10,000 cost ~150 ms here), so a broad search is answered from the newest
 # part of the index, sized so that about WINDOW_CANDIDATES postings of its rarest part fall inside,
@@ -105,6 +111,43 @@ def _remember_missing_columns() -> None:
 _remember_missing_columns()
 
 
+def _skip_within_blocks_by_bisection() -> None:
+    """Whoosh 2.7.5 finds a posting inside a block by stepping through it one Python call at a time,
+    and decodes each block's document numbers with a generator: with a customer's documents spread
+    over the index, that was most of a customer search. A block's numbers are sorted, so bisection
+    finds the same posting, and itertools.accumulate is the same running sum in C."""
+    leaf = whoosh3.W3LeafMatcher
+    if getattr(leaf.skip_to, "_helpdesk", False):
+        return
+
+    def read_ids(self):
+        if self._data is None:
+            self._read_data()
+        ids = self._data[0]
+        self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+    def skip_to(self, targetid):
+        if not self.is_active():
+            raise ReadTooFar
+        if targetid <= self.id():
+            return
+        if targetid > self._maxid:
+            self._skip_to_block(lambda: targetid > self._maxid)
+        if self.is_active():
+            if self._ids is None:
+                self._read_ids()
+            # The block's last number is >= targetid, so the answer is inside this block.
+            self._i = bisect_left(self._ids, targetid, self._i)
+
+    skip_to._helpdesk = True
+    leaf.stock_skip_to, leaf.stock_read_ids = leaf.skip_to, leaf._read_ids  # kept for the equivalence test
+    leaf._read_ids = read_ids
+    leaf.skip_to = skip_to
+
+
+_skip_within_blocks_by_bisection()
+
+
 def make_schema() -> Schema:
     return Schema(
         key=ID(stored=True, unique=True),
@@ -161,7 +204,7 @@ class EngineResult:
 
 
 class _DocRange(Matcher):
-    """Every document number in [start, stop): the newest part of one segment."""
+    """Every document number in [start, stop) of one segment (all of it, or none)."""
 
     def __init__(self, start: int, stop: int) -> None:
         self._start = self._id = start
@@ -222,10 +265,11 @@ class _DocRange(Matcher):
 
 
 class NewestWindow(wq.Query):
-    """Only the newest documents: the tail of each large segment, and every small (recently written) one.
+    """Only the newest documents: the last segments of the index.
 
-    Rebuilds add documents oldest first and the indexer appends new ones, so within a segment a
-    higher document number is a newer document.
+    A rebuild writes slices of time oldest first (IndexBuilder) and the indexer appends new segments
+    after them, merging only small ones with each other (IndexWriter), so later segments hold newer
+    documents.
     """
 
     def __init__(self, starts: dict[str, int], size: int) -> None:
@@ -253,15 +297,16 @@ class NewestWindow(wq.Query):
 
     @classmethod
     def of(cls, reader, size: int) -> NewestWindow:
+        """The newest whole segments holding at least `size` documents (segments are listed oldest first)."""
         leaves = [(leaf.segment().segment_id(), leaf.doc_count_all()) for leaf, _ in reader.leaf_readers()]
-        small = [(segment, count) for segment, count in leaves if count <= size // 4]
-        large = [(segment, count) for segment, count in leaves if count > size // 4]
-        starts = dict.fromkeys((segment for segment, _ in small), 0)
-        remaining = max(size - sum(count for _, count in small), size // 4)
-        large_total = sum(count for _, count in large) or 1
-        for segment, count in large:
-            starts[segment] = max(0, count - math.ceil(remaining * count / large_total))
-        return cls(starts, sum(count - starts[segment] for segment, count in leaves))
+        starts = {segment: count for segment, count in leaves}  # start at the end: nothing from that segment
+        taken = 0
+        for segment, count in reversed(leaves):
+            if taken >= size:
+                break
+            starts[segment] = 0
+            taken += count
+        return cls(starts, taken)
 
 
 class Conjunction(wq.And):
@@ -723,6 +768,23 @@ def _file_names(directory: Path) -> dict[str, float]:
     return {entry.name: entry.stat().st_mtime_ns for entry in os.scandir(directory) if entry.is_file()}
 
 
+def _merge_small_segments(writer, segments):
+    """A Whoosh merge policy: fold the indexer's small segments into the new one once there are many.
+
+    Whoosh's default (MERGE_SMALL) may merge the rebuild's time slices together, and the newest-window
+    search needs them kept apart and in order; the merged small segments end up in the new segment,
+    last, where the newest documents belong.
+    """
+    small = [segment for segment in segments if segment.doc_count_all() < SMALL_SEGMENT_DOCS]
+    if len(small) < MAX_SMALL_SEGMENTS:
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in small]
+
+
 class IndexWriter:
     """Changes to the live generation, committed together; the caller holds the layout's write lock.
 
@@ -752,9 +814,8 @@ class IndexWriter:
         self._writer.delete_by_term("key", key, searcher=self._searcher)
 
     def commit(self) -> None:
-        """Commit without merging (fast), or with Whoosh's small-segment merge once segments pile up."""
-        merge = len(self._index._segments()) >= MAX_SEGMENTS  # Whoosh has no public segment count
-        self._writer.commit(merge=merge)
+        """Commit; small segments from earlier commits are merged into this one once enough pile up."""
+        self._writer.commit(mergetype=_merge_small_segments)
         self._done = True
         after = _file_names(self.directory)
         fsync_files(self.directory, {name for name, mtime in after.items() if self._before.get(name) != mtime})
@@ -772,31 +833,63 @@ class IndexWriter:
 
 
 class IndexBuilder:
-    """Fills a brand-new generation directory in bulk; nothing reads it until the layout publishes it."""
+    """Fills a brand-new generation directory in bulk; nothing reads it until the layout publishes it.
 
-    def __init__(self, directory: Path, *, procs: int = 1, limitmb: int = 256) -> None:
+    Documents arrive oldest first and are written in phases of PHASE_DOCS: each phase becomes its
+    own segment(s), in customer order. The segments are thus slices of time (the newest last, which
+    NewestWindow relies on), and within each one a customer's documents sit together, so a search
+    within one customer reads a block or two per phase instead of one block per document.
+    """
+
+    def __init__(self, directory: Path, *, procs: int = 1, limitmb: int = 256, phase_docs: int | None = None) -> None:
         self.directory = directory
+        self.procs = procs
+        self.limitmb = limitmb
+        self.phase_docs = phase_docs or PHASE_DOCS
         self._index = whoosh_index.create_in(str(directory), make_schema())
-        if procs > 1:
-            # Each process writes its own segment and nothing is merged at the end: the builder's
-            # commit stays quick, and the live indexer's occasional merges tidy up later.
-            self._writer = self._index.writer(procs=procs, multisegment=True, limitmb=limitmb, batchsize=256)
-        else:
-            self._writer = self._index.writer(limitmb=limitmb)
+        self._buffer: list[SearchDocument] = []
+        self._writer = None
         self.count = 0
+
+    @property
+    def added(self) -> int:
+        """Documents taken so far (written, or waiting for their phase)."""
+        return self.count + len(self._buffer)
 
     def add(self, docs: Iterable[SearchDocument]) -> None:
         for doc in docs:
+            self._buffer.append(doc)
+            if len(self._buffer) >= self.phase_docs:
+                self._write_phase()
+
+    def _write_phase(self) -> None:
+        docs, self._buffer = self._buffer, []
+        docs.sort(key=lambda doc: doc.customer)  # stable: each customer's documents stay oldest first
+        if self.procs > 1 and len(docs) >= 1000:
+            # Each writer process takes whole chunks of customers and writes its own segment; the
+            # chunks keep customer order, so a customer still sits together within a segment.
+            chunk = math.ceil(len(docs) / (self.procs * 4))
+            self._writer = self._index.writer(procs=self.procs, multisegment=True, limitmb=self.limitmb,
+                                              batchsize=chunk)
+        else:
+            self._writer = self._index.writer(limitmb=self.limitmb)
+        for doc in docs:
             self._writer.add_document(**_fields(doc))
-            self.count += 1
+        # No merging: merged phases would no longer be slices of time.
+        self._writer.commit(merge=False)
+        self._writer = None
+        self.count += len(docs)
 
     def commit(self) -> None:
-        self._writer.commit()
+        if self._buffer or not self.count:
+            self._write_phase()
         (self.directory / STAMP).write_text(json.dumps({"format": FORMAT_VERSION, "documents": self.count}))
         fsync_files(self.directory, {entry.name for entry in os.scandir(self.directory) if entry.is_file()})
 
     def cancel(self) -> None:
-        self._writer.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
 
 
 def open_writer(layout: IndexLayout) -> IndexWriter:

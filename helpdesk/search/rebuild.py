@@ -82,7 +82,7 @@ def rebuild(
                     raise RebuildCancelled("the rebuild was stopped")
                 builder.add(batch)
                 if progress:
-                    progress(builder.count, max(total, builder.count))
+                    progress(builder.added, max(total, builder.added))
             builder.commit()
         except BaseException:
             builder.cancel()

@@ -27,7 +27,8 @@ def rows(store):
 
 @pytest.fixture
 def small_window(monkeypatch):
-    # 100 matches of which about 20 fall in the window: 20 newest documents of the 100.
+    # Rebuilt in five time slices of 20; 100 matches, so a window of about 20 documents: the newest slice.
+    monkeypatch.setattr(engine_module, "PHASE_DOCS", 20)
     monkeypatch.setattr(engine_module, "BROAD_RESULTS", 10)
     monkeypatch.setattr(engine_module, "WINDOW_CANDIDATES", 20)
     monkeypatch.setattr(engine_module, "MIN_WINDOW_DOCS", 1)

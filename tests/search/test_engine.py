@@ -135,3 +135,55 @@ def test_one_word_totals_leave_out_replaced_documents(tmp_path):
     assert engine.search(parse("kettle"), Filters(), offset=0, limit=20).total == 3  # 0, 1 (new), 4
     assert engine.search(parse("whistle"), Filters(), offset=0, limit=20).total == 3  # 0, 2 (new), 4
     assert engine.search(parse("kettle whistle"), Filters(), offset=0, limit=20).total == 2
+
+
+def test_skipping_by_bisection_lands_where_whoosh_would(tmp_path):
+    """Our faster in-block skip (engine._skip_within_blocks_by_bisection) against Whoosh's own."""
+    import random
+
+    from whoosh import index
+    from whoosh.codec import whoosh3
+
+    from helpdesk.search import analysis
+
+    rng = random.Random(5)
+    words = ["alpha", "beta", "gamma", "delta"]
+    docs = [doc(f"interaction:{n}", " ".join(w for w in words if rng.random() < 0.3) or "none") for n in range(3000)]
+    layout = fresh_layout(tmp_path, docs)
+    reader = index.open_dir(str(layout.current_dir())).reader()
+    leaf = whoosh3.W3LeafMatcher
+    for word in words:
+        for _ in range(30):
+            term = analysis.term(word)
+            ours, stock = reader.postings("text", term), reader.postings("text", term)
+            target = 0
+            while ours.is_active():
+                target += rng.randrange(1, 200)
+                ours.skip_to(target) if ours.is_active() else None
+                if stock.is_active():
+                    leaf.stock_skip_to(stock, target)
+                assert ours.is_active() == stock.is_active()
+                if ours.is_active():
+                    assert ours.id() == stock.id()
+
+
+def test_the_indexer_merges_only_its_own_small_segments(tmp_path, monkeypatch):
+    from helpdesk.search import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "PHASE_DOCS", 50)
+    monkeypatch.setattr(engine_module, "SMALL_SEGMENT_DOCS", 10)
+    monkeypatch.setattr(engine_module, "MAX_SMALL_SEGMENTS", 3)
+    layout = fresh_layout(tmp_path, [doc(f"interaction:{n}", "bulk text") for n in range(150)])
+    from whoosh import index
+
+    def segment_sizes():
+        return [segment.doc_count_all() for segment in index.open_dir(str(layout.current_dir()))._segments()]
+
+    assert segment_sizes() == [50, 50, 50]  # three time slices
+    for number in range(4):
+        with IndexWriter(layout.current_dir()) as writer:
+            writer.update(doc(f"interaction:{1000 + number}", "new note"))
+            writer.commit()
+    sizes = segment_sizes()
+    assert sizes[:3] == [50, 50, 50] and sum(sizes[3:]) == 4 and len(sizes) < 7
+    assert set(keys(SearchEngine(layout), "new")) == {f"interaction:{1000 + n}" for n in range(4)}
