@@ -46,7 +46,7 @@ class Series:
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.millis)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
     @property
     def median(self) -> float:

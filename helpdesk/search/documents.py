@@ -223,8 +223,8 @@ def _in_time_order(session: Session, doc_type: DocType, batch_size: int) -> Iter
 def iter_all(session_factory, *, batch_size: int = BATCH_SIZE) -> Iterator[list[SearchDocument]]:
     """Every document, oldest first, in batches, from one consistent snapshot per document type.
 
-    Time order makes document numbers follow time within each index segment, which is what lets
-    a very broad search look at the newest part of the index only (engine.NewestWindow). Changes
+    Time order lets the builder write the index as slices of time (engine.writing.IndexBuilder), so a
+    very broad search can look at the newest slices only (engine.queries.NewestWindow). Changes
     committed after the snapshots were taken reach the new index through the outbox.
     """
     with ExitStack() as stack:

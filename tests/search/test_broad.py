@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from helpdesk.search import engine as engine_module
 from helpdesk.search import service
 from helpdesk.search.engine import Filters
+from helpdesk.search.engine import queries as engine_queries
+from helpdesk.search.engine import writing as engine_writing
 from helpdesk.search.query import parse
 from tests import factories
 from tests.search.conftest import build_index, note
@@ -28,10 +29,10 @@ def rows(store):
 @pytest.fixture
 def small_window(monkeypatch):
     # Rebuilt in five time slices of 20; 100 matches, so a window of about 20 documents: the newest slice.
-    monkeypatch.setattr(engine_module, "PHASE_DOCS", 20)
-    monkeypatch.setattr(engine_module, "BROAD_RESULTS", 10)
-    monkeypatch.setattr(engine_module, "WINDOW_CANDIDATES", 20)
-    monkeypatch.setattr(engine_module, "MIN_WINDOW_DOCS", 1)
+    monkeypatch.setattr(engine_writing, "PHASE_DOCS", 20)
+    monkeypatch.setattr(engine_queries, "BROAD_RESULTS", 10)
+    monkeypatch.setattr(engine_queries, "WINDOW_CANDIDATES", 20)
+    monkeypatch.setattr(engine_queries, "MIN_WINDOW_DOCS", 1)
 
 
 def test_a_broad_search_ranks_the_newest_entries(store, rows, tmp_path, small_window):
@@ -44,7 +45,7 @@ def test_a_broad_search_ranks_the_newest_entries(store, rows, tmp_path, small_wi
 
 
 def test_words_rare_together_are_searched_everywhere(store, rows, tmp_path, small_window, monkeypatch):
-    monkeypatch.setattr(engine_module, "WINDOW_MIN_HITS", 21)  # the window's 20 hits are too few: search all
+    monkeypatch.setattr(engine_queries, "WINDOW_MIN_HITS", 21)  # the window's 20 hits are too few: search all
     _, engine = build_index(store.db, tmp_path / "index")
     found = engine.search(parse("broadword"), Filters(), offset=0, limit=200)
     assert found.exact and found.total == ENTRIES

@@ -138,7 +138,7 @@ def test_one_word_totals_leave_out_replaced_documents(tmp_path):
 
 
 def test_skipping_by_bisection_lands_where_whoosh_would(tmp_path):
-    """Our faster in-block skip (engine._skip_within_blocks_by_bisection) against Whoosh's own."""
+    """Our faster in-block skip (engine.schema._skip_within_blocks_by_bisection) against Whoosh's own."""
     import random
 
     from whoosh import index
@@ -168,11 +168,11 @@ def test_skipping_by_bisection_lands_where_whoosh_would(tmp_path):
 
 
 def test_the_indexer_merges_only_its_own_small_segments(tmp_path, monkeypatch):
-    from helpdesk.search import engine as engine_module
+    from helpdesk.search.engine import writing as engine_writing
 
-    monkeypatch.setattr(engine_module, "PHASE_DOCS", 50)
-    monkeypatch.setattr(engine_module, "SMALL_SEGMENT_DOCS", 10)
-    monkeypatch.setattr(engine_module, "MAX_SMALL_SEGMENTS", 3)
+    monkeypatch.setattr(engine_writing, "PHASE_DOCS", 50)
+    monkeypatch.setattr(engine_writing, "SMALL_SEGMENT_DOCS", 10)
+    monkeypatch.setattr(engine_writing, "MAX_SMALL_SEGMENTS", 3)
     layout = fresh_layout(tmp_path, [doc(f"interaction:{n}", "bulk text") for n in range(150)])
     from whoosh import index
 
