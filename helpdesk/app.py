@@ -31,13 +31,13 @@ from helpdesk.claims.public import WarrantyController
 from helpdesk.claims.web import ClaimController
 from helpdesk.customers.web import CustomerApiController, CustomerController, LookupController
 from helpdesk.db import Database
-from helpdesk.deps import provide_db, provide_settings
+from helpdesk.web_helpers import provide_db, provide_settings
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.web import SearchApiController, SearchController
 from helpdesk.tickets.api import TicketApiController
-from helpdesk.tickets.web import CustomerTicketController, SatisfactionController, TicketController
+from helpdesk.tickets.web import SatisfactionController, TicketController
 
 log = logging.getLogger("helpdesk")
 
@@ -127,7 +127,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             CustomerController,
             CustomerApiController,
             TicketController,
-            CustomerTicketController,
             SatisfactionController,
             TicketApiController,
             ClaimController,

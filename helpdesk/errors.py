@@ -10,10 +10,11 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from helpdesk.claims.service import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
-from helpdesk.customers.service import CustomerNotFound, InvalidCursor
+from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
+from helpdesk.customers.errors import CustomerNotFound
 from helpdesk.ids import InvalidCustomerId
-from helpdesk.tickets.service import StaleTicket, TicketInvalid, TicketNotFound
+from helpdesk.paging import InvalidCursor
+from helpdesk.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
 
 log = logging.getLogger("helpdesk.errors")
 
@@ -69,7 +70,7 @@ def _domain_error(status_code: int, title: str):
 
 
 def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
-    return _error_response(request, 400, "Bad page link", "That page link is not valid; reload the customer page.")
+    return _error_response(request, 400, "Bad page link", "That page link is not valid; reload the page it came from.")
 
 
 def _clean(extra):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import Annotated, Optional
+
+from pydantic import BeforeValidator, StringConstraints, ValidationError
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
@@ -27,3 +29,23 @@ def limited_text(value: str | None, *, label: str, max_length: int, required: bo
     if len(text) > max_length:
         raise ValueError(f"{label} can be at most {max_length:,} characters; this has {len(text):,}.")
     return text
+
+
+def _blank_is_none(value):
+    # An empty key means "no key": it must never match another submission's empty key.
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+IDEMPOTENCY_KEY_MAX = 64
+
+IdempotencyKey = Annotated[Optional[Annotated[str, StringConstraints(max_length=IDEMPOTENCY_KEY_MAX)]],
+                           BeforeValidator(_blank_is_none)]
+"""A form's or API call's idempotency key: the same key twice does the work once. Blank means none."""
+
+
+class InvalidInput(ValueError):
+    """Input that breaks a rule of the domain; `errors` maps form fields to messages written for people."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors

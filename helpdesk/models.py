@@ -6,7 +6,8 @@ from helpdesk.customers.models import Customer
 from helpdesk.privacy.models import PersonalBase, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchOutbox
-from helpdesk.tickets.models import Counter, Interaction, SlaPolicy, Tag, Ticket, TicketTag
+from helpdesk.history.models import Interaction
+from helpdesk.tickets.models import Counter, SlaPolicy, Tag, Ticket, TicketTag
 from sqlmodel import SQLModel
 
 MAIN_METADATA = SQLModel.metadata

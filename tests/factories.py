@@ -13,7 +13,9 @@ from helpdesk.customers.models import Customer
 from helpdesk.db import Database
 from helpdesk.privacy.models import PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
-from helpdesk.tickets.models import Interaction, Ticket
+from helpdesk.history import service as history
+from helpdesk.history.models import Interaction
+from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.service import new_ticket_number
 
 _counter = itertools.count(1)
@@ -99,13 +101,10 @@ def claim(db: Database, cust: Customer, line: PurchaseLine, *, status: str = "in
 
 def interactions(db: Database, cust: Customer, bodies: list[str], *, start: datetime, step: timedelta = timedelta(hours=3),
                  kind: str = "call", author_id: int | None = None, ticket_id: int | None = None) -> list[Interaction]:
-    """Interactions in time order: bodies[0] is the oldest."""
-    rows = []
+    """Interactions in time order, written through the history's one write path: bodies[0] is the oldest."""
     with db.write() as session:
-        for index, body in enumerate(bodies):
-            row = Interaction(customer_id=cust.id, kind=kind, body=body, created_at=start + index * step,
-                              author_id=author_id, ticket_id=ticket_id, channel="phone")
-            session.add(row)
-            rows.append(row)
+        rows = [history.write_entry(session, customer_id=cust.id, kind=kind, body=body, created_at=start + index * step,
+                                    author_id=author_id, ticket_id=ticket_id, channel="phone")
+                for index, body in enumerate(bodies)]
         session.commit()
     return rows

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth import service
 from helpdesk.auth.sessions import rotate_session_id
-from helpdesk.deps import DB
+from helpdesk.web_helpers import DB
 
 SIGN_IN_FAILED = "That e-mail and password do not match an active account."
 

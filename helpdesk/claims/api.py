@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody
 
-from helpdesk import ids
 from helpdesk.claims import queries, service
-from helpdesk.claims.models import ClaimCreate, ClaimStatus, ClaimStatusChange, Eligibility
-from helpdesk.claims.web import photo_store
+from helpdesk.claims.forms import CLAIM_FILTERS, ClaimListFilters
+from helpdesk.claims.models import ClaimCreate, ClaimStatusChange
+from helpdesk.claims.photos import photo_store
 from helpdesk.customers import service as customers
-from helpdesk.deps import DB, AppSettings
 from helpdesk.timeutil import shop_today, utcnow
-
-ClaimNumber = Annotated[str, PathParameter(max_length=20, pattern=r"^[Ww]-\d{4}-\d{1,10}$")]
+from helpdesk.web_helpers import DB, AppSettings, ClaimNumberPath, canonical_id
 
 
 class ClaimCreateRequest(ClaimCreate):
@@ -74,26 +71,15 @@ class ClaimApiController(Controller):
     path = "/api/claims"
     tags = ["claims"]
 
-    @get("/", sync_to_thread=True)
-    def list_claims(
-        self,
-        db: DB,
-        status: Annotated[ClaimStatus | None, QueryParameter(required=False)] = None,
-        category: Annotated[str | None, QueryParameter(required=False, max_length=60)] = None,
-        model: Annotated[str | None, QueryParameter(required=False, max_length=60)] = None,
-        eligibility: Annotated[Eligibility | None, QueryParameter(required=False)] = None,
-        older_than: Annotated[int | None, QueryParameter(required=False, ge=0, le=3650)] = None,
-        page: Annotated[int, QueryParameter(required=False, ge=1, le=100_000)] = 1,
-    ) -> ClaimListOut:
+    @get("/", sync_to_thread=True, dependencies=CLAIM_FILTERS)
+    def list_claims(self, db: DB, filters: ClaimListFilters) -> ClaimListOut:
         """Claims matching the filters, newest first, 50 a page, with the most-claimed models."""
-        filters = queries.ClaimFilters(status=status, category=category, model=model, eligibility=eligibility,
-                                       older_than_days=older_than, page=page)
         with db.read() as session:
             result = queries.list_claims(session, filters=filters, now=utcnow())
-        return ClaimListOut(total=result.total, page=page, pages=result.pages, items=result.rows, top_models=result.top_models)
+        return ClaimListOut(total=result.total, page=filters.page, pages=result.pages, items=result.rows, top_models=result.top_models)
 
     @get("/{number:str}", sync_to_thread=True)
-    def read(self, db: DB, number: ClaimNumber) -> ClaimOut:
+    def read(self, db: DB, number: ClaimNumberPath) -> ClaimOut:
         """One claim with its item, eligibility and next possible statuses."""
         with db.read() as session:
             return _out(session, number)
@@ -101,7 +87,7 @@ class ClaimApiController(Controller):
     @post("/", sync_to_thread=True, status_code=201)
     def create(self, request: Request, db: DB, settings: AppSettings, data: JSONBody[ClaimCreateRequest]) -> ClaimOut:
         """File a claim (and its ticket); the same idempotency_key twice files it once."""
-        code = ids.parse(data.customer_id)
+        code = canonical_id(data.customer_id)
         with db.write() as session:
             customer = customers.get_customer(session, code)
             filed = service.file_claim(session, customer=customer, data=ClaimCreate.model_validate(data.model_dump()),
@@ -109,7 +95,7 @@ class ClaimApiController(Controller):
             return _out(session, filed.claim.number)
 
     @post("/{number:str}/status", sync_to_thread=True, status_code=200)
-    def change_status(self, request: Request, db: DB, number: ClaimNumber, data: JSONBody[ClaimStatusChange]) -> ClaimOut:
+    def change_status(self, request: Request, db: DB, number: ClaimNumberPath, data: JSONBody[ClaimStatusChange]) -> ClaimOut:
         """Move the claim on; 422 for a move the status machine forbids, 403 for a supervisor's decision."""
         with db.write() as session:
             claim = service.get_claim(session, number)

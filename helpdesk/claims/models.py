@@ -9,8 +9,7 @@ from sqlalchemy import Index, Text
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
-from helpdesk.forms import limited_text
-
+from helpdesk.forms import IdempotencyKey, limited_text
 from helpdesk.timeutil import utcnow
 
 
@@ -103,13 +102,7 @@ class ClaimCreate(SQLModel):
     description: str
     remedy: Remedy = Remedy.REPAIR
     preferred_contact_time: str | None = None
-    idempotency_key: str | None = Field(default=None, max_length=64)
-
-    @field_validator("idempotency_key", mode="before")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        # An empty key means "no key": it must never match another submission's empty key.
-        return (value or "").strip() or None
+    idempotency_key: IdempotencyKey = None
 
     @field_validator("purchase_line_id", mode="before")
     @classmethod

@@ -7,10 +7,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpdesk.config import Settings
+
 log = logging.getLogger("helpdesk.claims.photos")
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# The largest claim form a server accepts: five photos of 5 MB and the form around them.
+UPLOAD_LIMIT = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024
 # The first bytes of the two formats we accept; a renamed .exe fails here whatever its name says.
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
@@ -83,3 +87,8 @@ class PhotoStore:
                 self.path(stored_name).unlink(missing_ok=True)
             except OSError:  # pragma: no cover - a leftover file is harmless, but say so
                 log.warning("could not remove photo %s of a failed claim", stored_name)
+
+
+def photo_store(settings: Settings) -> PhotoStore:
+    """Photos live under the data directory, which the web server never serves as static files."""
+    return PhotoStore(settings.data_dir / "uploads" / "claims")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -12,11 +11,12 @@ from litestar.response import Redirect, Template
 
 from helpdesk.auth.sessions import rotate_session_id
 from helpdesk.claims import queries, self_service, service
+from helpdesk.claims.forms import read_claim_form
 from helpdesk.claims.models import Eligibility
-from helpdesk.claims.web import UPLOAD_LIMIT, photo_store, read_claim_form
+from helpdesk.claims.photos import UPLOAD_LIMIT, photo_store
 from helpdesk.customers.models import Customer
-from helpdesk.deps import DB, AppSettings
 from helpdesk.timeutil import shop_today, utcnow
+from helpdesk.web_helpers import DB, AppSettings, idempotency_key
 
 _SESSION_KEY = "warranty"
 
@@ -61,7 +61,7 @@ class WarrantyController(Controller):
         verified = _verified(request)
         if verified:
             return self._claim_form(db, verified, form={}, errors={})
-        return Template(template_name="warranty/verify.html", context={"form": {}, "message": None})
+        return Template(template_name="claims/warranty/verify.html", context={"form": {}, "message": None})
 
     @post("/", exclude_from_auth=True, sync_to_thread=True, status_code=200)
     def verify(self, request: Request, db: DB, data: URLEncodedBody[dict[str, Any]]) -> Template | Redirect:
@@ -73,10 +73,10 @@ class WarrantyController(Controller):
                 verified = self_service.verify(session, customer_id_text=form["customer"], second_fact=form["second"],
                                                client=client, now=utcnow())
             except self_service.TooManyAttempts as exc:
-                return Template(template_name="warranty/verify.html", status_code=429,
+                return Template(template_name="claims/warranty/verify.html", status_code=429,
                                 context={"form": {"customer": form["customer"]}, "message": str(exc)})
         if verified is None:
-            return Template(template_name="warranty/verify.html", status_code=400,
+            return Template(template_name="claims/warranty/verify.html", status_code=400,
                             context={"form": {"customer": form["customer"]}, "message": self_service.NOT_VERIFIED})
         _remember(request, verified)
         return Redirect("/warranty", status_code=303)
@@ -100,7 +100,7 @@ class WarrantyController(Controller):
                     errors = exc.errors
                 else:
                     link = str(request.base_url).rstrip("/") + f"/warranty/status/{filed.status_token}" if filed.status_token else None
-                    return Template(template_name="warranty/filed.html",
+                    return Template(template_name="claims/warranty/filed.html",
                                     context={"number": filed.claim.number, "status_link": link})
         return self._claim_form(db, verified, form=form, errors=errors, status_code=400)
 
@@ -116,9 +116,9 @@ class WarrantyController(Controller):
         with db.read() as session:
             claim = service.claim_for_status_token(session, token)
             if claim is None:
-                return Template(template_name="warranty/status.html", context={"page": None}, status_code=404)
+                return Template(template_name="claims/warranty/status.html", context={"page": None}, status_code=404)
             page = queries.claim_page(session, claim, today=shop_today())
-        return Template(template_name="warranty/status.html", context={"page": page})
+        return Template(template_name="claims/warranty/status.html", context={"page": page})
 
     def _claim_form(self, db, verified: tuple[int, str], *, form: dict, errors: dict, status_code: int = 200) -> Template:
         with db.read() as session:
@@ -127,9 +127,9 @@ class WarrantyController(Controller):
         fileable = [item for item in items if item.check.eligibility != Eligibility.DUPLICATE]
         in_progress = [item for item in items if item.check.eligibility == Eligibility.DUPLICATE]
         return Template(
-            template_name="warranty/claim.html", status_code=status_code,
+            template_name="claims/warranty/claim.html", status_code=status_code,
             context={"items": fileable, "in_progress": in_progress, "form": form, "errors": errors,
-                     "new_key": form.get("idempotency_key") or secrets.token_urlsafe(16)},
+                     "new_key": idempotency_key(form)},
         )
 
 

@@ -14,7 +14,8 @@ from helpdesk.claims.rules import NEXT_CLAIM_STATUSES, EligibilityCheck, check_e
 from helpdesk.customers.models import Customer
 from helpdesk.privacy.models import PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
-from helpdesk.tickets.models import Interaction, InteractionKind, Ticket
+from helpdesk.history.models import Interaction, InteractionKind
+from helpdesk.tickets.models import Ticket
 
 CLAIMS_PAGE_SIZE = 50
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk.auth.service import CurrentAgent
 from helpdesk.claims.models import ClaimCreate, ClaimPhoto, ClaimStatus, ClaimStatusChange, Eligibility, WarrantyClaim
+from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
 from helpdesk.claims.photos import Photo, PhotoStore
 from helpdesk.claims.rules import (
     NEXT_CLAIM_STATUSES,
@@ -24,35 +25,15 @@ from helpdesk.claims.rules import (
     needs_supervisor,
 )
 from helpdesk.customers.models import Customer
+from helpdesk.idempotency import already_done
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import DocType
 from helpdesk.search.outbox import record_change
 from helpdesk.tickets import numbers
 from helpdesk.tickets import service as tickets
-from helpdesk.tickets.models import InteractionKind, Priority, TicketChannel, TicketCreate
+from helpdesk.history.models import InteractionKind
+from helpdesk.tickets.models import Priority, Ticket, TicketChannel, TicketCreate
 from helpdesk.timeutil import to_shop_time, utcnow
-
-
-class ClaimNotFound(LookupError):
-    def __init__(self, number: str) -> None:
-        super().__init__(f"There is no warranty claim {number}.")
-        self.number = number
-
-
-class ClaimInvalid(ValueError):
-    """Input that breaks a claim rule; `errors` maps form fields to messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-
-class ClaimForbidden(PermissionError):
-    """The agent's role may not make this decision."""
-
-
-class ClaimChanged(RuntimeError):
-    """Someone else moved the claim on after this agent loaded it."""
 
 
 @dataclass
@@ -145,10 +126,8 @@ def file_claim(
     self_service: bool = False,
 ) -> FiledClaim:
     """File a claim with its linked ticket and photos in one transaction: all of it exists, or none of it."""
-    if data.idempotency_key:
-        existing = session.exec(select(WarrantyClaim).where(WarrantyClaim.idempotency_key == data.idempotency_key)).first()
-        if existing is not None:
-            return FiledClaim(existing, _ticket_number(session, existing), None, already_filed=True)
+    if existing := already_done(session, WarrantyClaim, data.idempotency_key):
+        return FiledClaim(existing, _ticket_number(session, existing), None, already_filed=True)
     item = claimable_item(session, customer, data.purchase_line_id, today=today)
     if item.check.eligibility == Eligibility.DUPLICATE:
         raise ClaimInvalid({"purchase_line_id": item.check.message})
@@ -197,7 +176,7 @@ def file_claim(
         session.rollback()
         store.discard(stored)
         # Two submits of one form raced past the idempotency check: the other one won.
-        existing = session.exec(select(WarrantyClaim).where(WarrantyClaim.idempotency_key == data.idempotency_key)).first()
+        existing = already_done(session, WarrantyClaim, data.idempotency_key)
         if existing is None:
             raise
         return FiledClaim(existing, _ticket_number(session, existing), None, already_filed=True)
@@ -209,8 +188,6 @@ def file_claim(
 
 
 def _ticket_number(session: Session, claim: WarrantyClaim) -> str:
-    from helpdesk.tickets.models import Ticket
-
     return session.exec(select(Ticket.number).where(Ticket.id == claim.ticket_id)).first() or ""
 
 
@@ -241,8 +218,8 @@ def change_status(session: Session, *, claim: WarrantyClaim, change: ClaimStatus
     session.add(claim)
     if claim.ticket_id:
         text = f"Claim {claim.number}: {previous} → {change.status}" + (f". Reason: {change.reason}" if change.reason else "")
-        tickets.log_to_thread(session, ticket_id=claim.ticket_id, customer_id=claim.customer_id,
-                              kind=InteractionKind.STATUS_CHANGE, body=text, agent_id=agent.id)
+        tickets.add_to_thread(session, ticket_id=claim.ticket_id, kind=InteractionKind.STATUS_CHANGE, body=text,
+                              agent_id=agent.id)
     session.commit()
     return claim
 
@@ -251,8 +228,7 @@ def add_to_claim(session: Session, *, claim: WarrantyClaim, text: str, agent_id:
     """Add what the customer reports to an existing claim's ticket, instead of filing a duplicate."""
     if not claim.ticket_id:
         raise ClaimInvalid({"description": "This claim has no ticket to add to."})
-    tickets.log_to_thread(session, ticket_id=claim.ticket_id, customer_id=claim.customer_id, kind=InteractionKind.NOTE,
-                          body=text, agent_id=agent_id)
+    tickets.add_to_thread(session, ticket_id=claim.ticket_id, kind=InteractionKind.NOTE, body=text, agent_id=agent_id)
     session.commit()
 
 

@@ -1,31 +1,18 @@
-"""Customer rules: lookup by ID or phone, finding a customer, and the items they bought."""
+"""Customer rules: lookup by ID or phone, and finding a customer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from helpdesk import ids, phones
+from helpdesk.customers.errors import CustomerNotFound
 from helpdesk.customers.models import Customer
 from helpdesk.privacy.models import PersonalRecord
-from helpdesk.sales.models import Product, Purchase, PurchaseLine
 
 MAX_LOOKUP_LENGTH = 64
-
-
-class CustomerNotFound(LookupError):
-    """A well-formed customer ID that no customer has."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(f"No customer has the ID {ids.format_grouped(code)}.")
-        self.code = code
-
-
-class InvalidCursor(ValueError):
-    """A paging cursor that we did not issue."""
 
 
 # --- lookup -------------------------------------------------------------------------------------
@@ -118,9 +105,6 @@ def _lookup_phone(session: Session, text: str, phone: str) -> LookupResult:
     )
 
 
-# --- the single view ----------------------------------------------------------------------------
-
-
 def get_customer(session: Session, code: str) -> Customer:
     """The customer with this (validated) ID, or CustomerNotFound."""
     customer = session.exec(select(Customer).where(Customer.code == code)).first()
@@ -129,27 +113,15 @@ def get_customer(session: Session, code: str) -> Customer:
     return customer
 
 
-@dataclass
-class PurchasedItem:
-    """One purchased item, for choosing it in a form."""
-
-    line_id: int
-    product_name: str
-    model_number: str
-    serial_number: str | None
-    purchased_on: date
-    order_number: str
-
-
-def purchased_items(session: Session, customer: Customer, *, limit: int = 200) -> list[PurchasedItem]:
-    """The customer's purchased items, newest first."""
-    rows = session.exec(
-        select(PurchaseLine.id, Product.name, Product.model_number, PurchaseLine.serial_number,
-               Purchase.purchased_on, Purchase.order_number)
-        .join(Purchase, col(Purchase.id) == PurchaseLine.purchase_id)
-        .join(Product, col(Product.id) == PurchaseLine.product_id)
-        .where(Purchase.customer_id == customer.id)
-        .order_by(col(Purchase.purchased_on).desc(), col(PurchaseLine.id).desc())
-        .limit(limit)
-    ).all()
-    return [PurchasedItem(*row) for row in rows]
+def customer_from_typed_id(session: Session, text: str) -> tuple[Customer | None, str | None]:
+    """(customer, None), or (None, a message for the agent) for what was typed in a customer ID field."""
+    if not text.strip():
+        return None, "Enter the customer ID."
+    try:
+        code = ids.parse(text)
+    except ids.InvalidCustomerId as exc:
+        return None, _invalid_id_message(exc.reason)
+    try:
+        return get_customer(session, code), None
+    except CustomerNotFound as exc:
+        return None, str(exc)

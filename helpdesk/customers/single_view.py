@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Generic, TypeVar
-
-T = TypeVar("T")
+from dataclasses import dataclass
+from datetime import datetime
+from helpdesk.history.queries import HistoryEntry
+from helpdesk.paging import Page
+from helpdesk.sales.queries import PurchaseView
+from helpdesk.tickets.queries import TicketRow
 
 
 @dataclass
@@ -30,33 +31,6 @@ class Profile:
 
 
 @dataclass
-class PurchaseLineView:
-    line_id: int
-    product_name: str
-    category: str
-    model_number: str
-    serial_number: str | None
-    quantity: int
-    unit_price_paise: int
-    warranty_months: int
-    in_warranty: bool
-    warranty_last_day: date
-    warranty_label: str
-
-
-@dataclass
-class PurchaseView:
-    order_number: str
-    purchased_on: date
-    store: str
-    channel: str
-    payment_status: str
-    total_paise: int
-    amount_due_paise: int
-    lines: list[PurchaseLineView] = field(default_factory=list)
-
-
-@dataclass
 class ClaimView:
     number: str
     product_name: str
@@ -67,43 +41,10 @@ class ClaimView:
 
 
 @dataclass
-class TicketView:
-    number: str
-    subject: str
-    status: str
-    priority: str
-    channel: str
-    is_open: bool
-    last_activity: datetime
-
-
-@dataclass
-class InteractionView:
-    id: int
-    kind: str
-    channel: str | None
-    summary: str | None
-    body: str
-    outcome: str | None
-    created_at: datetime
-    author_name: str | None
-    ticket_number: str | None
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of a newest-first list; `next_cursor` fetches the page after it, None at the end."""
-
-    items: list[T]
-    next_cursor: str | None
-    total: int | None = None
-
-
-@dataclass
 class CustomerView:
     profile: Profile
     purchases: Page[PurchaseView]
     claims: Page[ClaimView]
-    open_tickets: Page[TicketView]
-    past_tickets: Page[TicketView]
-    timeline: Page[InteractionView]
+    open_tickets: Page[TicketRow]
+    past_tickets: Page[TicketRow]
+    timeline: Page[HistoryEntry]

@@ -1,30 +1,38 @@
-"""Customer pages and API: lookup box, the single customer view, and its paged lists."""
+"""Customer pages and API: the lookup box, the single customer view, its paged lists, and its actions (log a call, open a ticket)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import PathParameter, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from helpdesk import ids, phones
-from helpdesk.customers import pages, service
+from helpdesk import phones
+from helpdesk.customers import queries, service
 from helpdesk.customers.single_view import CustomerView
-from helpdesk.deps import DB
-from helpdesk.htmx import render, wants_partial
+from helpdesk.history.queries import entry as history_entry
+from helpdesk.sales.queries import purchased_items
+from helpdesk.tickets import calls, service as tickets
+from helpdesk.tickets.models import CallLog, TicketCreate
+from helpdesk.tickets.queries import customer_tickets, open_ticket_choices
 from helpdesk.timeutil import shop_today
-
-CustomerIdPath = Annotated[str, PathParameter(max_length=40, description="customer ID, with or without spaces/dashes")]
-Cursor = Annotated[str | None, QueryParameter(max_length=40, required=False)]
-
-
-def canonical_id(customer_id: str) -> str:
-    """The canonical ID from a path segment, or InvalidCustomerId (mapped to 422)."""
-    return ids.parse(customer_id)
+from helpdesk.web_helpers import (
+    DB,
+    REFUSED,
+    CustomerIdPath,
+    Cursor,
+    FormData,
+    canonical_id,
+    form_status,
+    idempotency_key,
+    refusal,
+    render,
+    wants_partial,
+)
 
 
 class LookupController(Controller):
@@ -44,82 +52,113 @@ class LookupController(Controller):
             target = f"/customers/{result.customer_id}"
             return ClientRedirect(target) if wants_partial(request) else Redirect(target, status_code=303)
         status_code = 404 if result.kind == "not_found" and not wants_partial(request) else 200
-        return render(
-            request,
-            page="lookup/page.html",
-            partial="lookup/_result.html",
-            context={"result": result},
-            status_code=status_code if not result.choices else 200,
-        )
+        return render(request, page="customers/lookup.html", partial="customers/_lookup_result.html",
+                      context={"result": result}, status_code=status_code if not result.choices else 200)
+
+
+# Each list's rows partial and the name the partial reads its page under.
+_LIST_PARTIALS = {
+    queries.CustomerList.TIMELINE: ("customers/_timeline.html", "timeline"),
+    queries.CustomerList.PURCHASES: ("customers/_purchases.html", "purchases"),
+    queries.CustomerList.CLAIMS: ("customers/_claims.html", "claims"),
+    queries.CustomerList.OPEN_TICKETS: ("customers/_ticket_rows.html", "tickets"),
+    queries.CustomerList.PAST_TICKETS: ("customers/_ticket_rows.html", "tickets"),
+}
+
+# The customer page's two action forms: the partial, and what each offers to choose from.
+_CALL_FORM = "customers/_call_form.html"
+_TICKET_FORM = "customers/_ticket_form.html"
 
 
 class CustomerController(Controller):
     path = "/customers"
 
     @get("/{customer_id:str}", sync_to_thread=True)
-    def customer_page(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template | Redirect:
+    def customer_page(self, db: DB, customer_id: CustomerIdPath) -> Template | Redirect:
         """The one page an agent needs while the customer is on the phone."""
         code = canonical_id(customer_id)
         if code != customer_id:
             return Redirect(f"/customers/{code}", status_code=301)
         with db.read() as session:
-            view = pages.customer_view(session, code, today=shop_today())
+            view = queries.customer_view(session, code, today=shop_today())
         return Template(template_name="customers/page.html", context={"view": view}, headers={"Vary": "HX-Request"})
 
-    @get("/{customer_id:str}/timeline", sync_to_thread=True)
-    def timeline(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
-        """The next page of the interaction history ("load more")."""
+    @get("/{customer_id:str}/{which:str}", sync_to_thread=True)
+    def more(self, request: Request, db: DB, customer_id: CustomerIdPath,
+             which: Annotated[queries.CustomerList, PathParameter(description="which list")], cursor: Cursor = None) -> Template:
+        """The next page of one of the customer page's lists: HTMX appends the rows, a plain request gets a page."""
         code = canonical_id(customer_id)
         with db.read() as session:
-            customer = service.get_customer(session, code)
-            page = pages.timeline_page(session, customer.id, cursor=cursor)
-        return _list_page(request, code, "customers/_timeline.html", timeline=page)
+            rows = queries.more_rows(session, code, which, cursor=cursor, today=shop_today())
+        partial, name = _LIST_PARTIALS[which]
+        return render(request, page="customers/list_page.html", partial=partial,
+                      context={"customer_id": code, "partial": partial, "which": which.value, name: rows})
 
-    @get("/{customer_id:str}/purchases", sync_to_thread=True)
-    def purchases(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
-        """More purchases, older ones."""
+    @get("/{customer_id:str}/call-form", sync_to_thread=True)
+    def call_form(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template:
+        """The log-a-call form, swapped into the customer page."""
+        return _action_form(request, db, canonical_id(customer_id), _CALL_FORM, form={}, errors={})
+
+    @get("/{customer_id:str}/ticket-form", sync_to_thread=True)
+    def ticket_form(self, request: Request, db: DB, customer_id: CustomerIdPath,
+                    line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None) -> Template:
+        """The new-ticket form (optionally about one purchased item)."""
+        return _action_form(request, db, canonical_id(customer_id), _TICKET_FORM,
+                            form={"purchase_line_id": str(line or "")}, errors={})
+
+    @post("/{customer_id:str}/calls", sync_to_thread=True, status_code=200)
+    def log_call(self, request: Request, db: DB, customer_id: CustomerIdPath, data: FormData) -> Template | Redirect:
+        """Record the call; the new entry goes to the top of the timeline without a reload."""
         code = canonical_id(customer_id)
-        with db.read() as session:
+        data = {**data, "open_ticket": data.get("open_ticket") in ("1", "on", "true")}
+        with db.write() as session:
             customer = service.get_customer(session, code)
-            page = pages.purchases_page(session, customer.id, today=shop_today(), cursor=cursor)
-        return _list_page(request, code, "customers/_purchases.html", purchases=page)
+            try:
+                logged = calls.log_call(session, customer=customer, data=CallLog.model_validate(data),
+                                        agent_id=request.user.id)
+            except REFUSED as exc:
+                session.rollback()
+                refused = refusal(exc)
+                return _action_form(request, db, code, _CALL_FORM, form=data, errors=refused.errors,
+                                    status_code=refused.status_code)
+            if not wants_partial(request):
+                return Redirect(f"/customers/{code}", status_code=303)
+            context = {"customer_id": code, "logged": logged, "entry": history_entry(session, logged.interaction.id),
+                       "open_tickets": customer_tickets(session, customer.id, open_ones=True)}
+        return Template(template_name="customers/_call_logged.html", context=context)
 
-    @get("/{customer_id:str}/claims", sync_to_thread=True)
-    def claims(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
-        """More warranty claims."""
+    @post("/{customer_id:str}/tickets", sync_to_thread=True, status_code=200)
+    def open_ticket(self, request: Request, db: DB, customer_id: CustomerIdPath,
+                    data: FormData) -> Template | Redirect | ClientRedirect:
+        """Open the ticket and go to it."""
         code = canonical_id(customer_id)
-        with db.read() as session:
+        with db.write() as session:
             customer = service.get_customer(session, code)
-            page = pages.claims_page(session, customer.id, cursor=cursor)
-        return _list_page(request, code, "customers/_claims.html", claims=page)
-
-    @get("/{customer_id:str}/open-tickets", sync_to_thread=True)
-    def more_open_tickets(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
-        """More open tickets."""
-        code = canonical_id(customer_id)
-        with db.read() as session:
-            customer = service.get_customer(session, code)
-            page = pages.open_tickets_page(session, customer.id, cursor=cursor)
-        return _list_page(request, code, "customers/_ticket_rows.html", tickets=page, which="open-tickets")
-
-    @get("/{customer_id:str}/past-tickets", sync_to_thread=True)
-    def past_tickets(self, request: Request, db: DB, customer_id: CustomerIdPath, cursor: Cursor = None) -> Template:
-        """More solved and closed tickets."""
-        code = canonical_id(customer_id)
-        with db.read() as session:
-            customer = service.get_customer(session, code)
-            page = pages.past_tickets_page(session, customer.id, cursor=cursor)
-        return _list_page(request, code, "customers/_ticket_rows.html", tickets=page, which="past-tickets")
+            try:
+                ticket = tickets.open_ticket(session, customer=customer, data=TicketCreate.model_validate(data),
+                                             agent_id=request.user.id)
+            except REFUSED as exc:
+                session.rollback()
+                refused = refusal(exc)
+                return _action_form(request, db, code, _TICKET_FORM, form=data, errors=refused.errors,
+                                    status_code=refused.status_code)
+        target = f"/tickets/{ticket.number}"
+        return ClientRedirect(target) if wants_partial(request) else Redirect(target, status_code=303)
 
 
-def _list_page(request: Request, code: str, partial: str, **lists) -> Template:
-    """HTMX gets the rows to append; a plain request gets a full page listing just that slice."""
-    return render(
-        request,
-        page="customers/list_page.html",
-        partial=partial,
-        context={"customer_id": code, "partial": partial, **lists},
-    )
+def _action_form(request: Request, db: DB, code: str, partial: str, *, form: dict[str, Any], errors: dict[str, str],
+                 status_code: int = 200) -> Template:
+    """One of the customer page's forms: the partial for HTMX, or a page around it without JavaScript."""
+    with db.read() as session:
+        customer_row_id = queries.customer_row_id(session, code)
+        if partial == _CALL_FORM:
+            choices = {"open_tickets": open_ticket_choices(session, customer_row_id)}
+        else:
+            choices = {"items": purchased_items(session, customer_row_id)}
+    context = {"customer_id": code, "form": form, "errors": errors, "new_key": idempotency_key(form),
+               "partial_name": partial, **choices}
+    return render(request, page="customers/action_page.html", partial=partial, context=context,
+                  status_code=form_status(request, status_code))
 
 
 @dataclass
@@ -140,7 +179,7 @@ class CustomerApiController(Controller):
         """The single customer view as JSON: 404 for an unknown ID, 422 for a malformed one."""
         code = canonical_id(customer_id)
         with db.read() as session:
-            return pages.customer_view(session, code, today=shop_today())
+            return queries.customer_view(session, code, today=shop_today())
 
     @get("/lookup", sync_to_thread=True)
     def lookup_phone(
@@ -154,8 +193,7 @@ class CustomerApiController(Controller):
         with db.read() as session:
             choices = service.customers_by_phone(session, normalised)
         return [
-            LookupMatch(
-                customer_id=c.customer_id, name=c.name, phone_masked=c.phone_masked, city=c.city, url=f"/customers/{c.customer_id}"
-            )
+            LookupMatch(customer_id=c.customer_id, name=c.name, phone_masked=c.phone_masked, city=c.city,
+                        url=f"/customers/{c.customer_id}")
             for c in choices
         ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Controller, Request, get
 from litestar.response import Template
 
-from helpdesk.deps import DB
-from helpdesk.tickets import queues
+from helpdesk.tickets import queries
 from helpdesk.timeutil import utcnow
+from helpdesk.web_helpers import DB
 
 
 class HomeController(Controller):
@@ -15,6 +15,6 @@ class HomeController(Controller):
     def home(self, request: Request, db: DB) -> Template:
         """Lookup box and the signed-in agent's open tickets, the most urgent first."""
         with db.read() as session:
-            queue = queues.queue(session, filters=queues.QueueFilters(view=queues.View.MINE), agent_id=request.user.id,
+            queue = queries.queue(session, filters=queries.QueueFilters(view=queries.View.MINE), agent_id=request.user.id,
                                  now=utcnow())
         return Template(template_name="home/page.html", context={"queue": queue})

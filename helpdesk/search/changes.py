@@ -13,14 +13,10 @@ from helpdesk.db import Database
 from helpdesk.search import documents
 from helpdesk.search.engine import IndexWriter
 from helpdesk.search.models import DocType, SearchOutbox
-from helpdesk.tickets.models import InteractionKind
 
 log = logging.getLogger("helpdesk.search")
 
 O = SearchOutbox.__table__
-# Interactions that record a change to their ticket (status, assignee): the ticket's other
-# documents carry that status, so they are re-indexed too, whoever wrote the change.
-TICKET_EVENT_KINDS = (InteractionKind.STATUS_CHANGE, InteractionKind.EVENT)
 
 
 @dataclass(frozen=True)
@@ -60,9 +56,8 @@ def _targets(db: Database, changes: list[Change]) -> dict[str, set[int]]:
         else:
             log.warning("search outbox row %s has an unknown document type %r; skipping it", change.outbox_id, change.doc_type)
     with db.read() as session:
+        # A queued ticket (helpdesk.history.service.ticket_changed) stands for every document that embeds it.
         tickets = set(wanted[DocType.TICKET])
-        if wanted[DocType.INTERACTION]:
-            tickets |= set(documents.tickets_of_interactions(session, wanted[DocType.INTERACTION], TICKET_EVENT_KINDS))
         if tickets:
             wanted[DocType.TICKET] |= tickets
             wanted[DocType.INTERACTION] |= set(documents.interactions_of_tickets(session, tickets))

@@ -17,7 +17,8 @@ from helpdesk.claims.models import WarrantyClaim
 from helpdesk.customers.models import Customer
 from helpdesk.sales.models import Product, PurchaseLine
 from helpdesk.search.models import DocType
-from helpdesk.tickets.models import Interaction, Ticket
+from helpdesk.history.models import Interaction
+from helpdesk.tickets.models import Ticket
 from helpdesk.timeutil import to_shop_time
 
 I, T, C, W = Interaction.__table__, Ticket.__table__, Customer.__table__, WarrantyClaim.__table__
@@ -266,19 +267,6 @@ def claims_of_tickets(session: Session, ticket_ids: Iterable[int]) -> list[int]:
     for start in range(0, len(ticket_ids), 500):
         found.extend(session.exec(select(W.c.id).where(W.c.ticket_id.in_(ticket_ids[start:start + 500]))).scalars())
     return found
-
-
-def tickets_of_interactions(session: Session, interaction_ids: Iterable[int], kinds: tuple[str, ...]) -> list[int]:
-    """Tickets whose status or assignee may have changed, judged by the interactions that record such changes."""
-    interaction_ids = sorted(set(interaction_ids))
-    found: set[int] = set()
-    for start in range(0, len(interaction_ids), 500):
-        rows = session.exec(
-            select(I.c.ticket_id).where(I.c.id.in_(interaction_ids[start:start + 500]), I.c.kind.in_(kinds),
-                                        I.c.ticket_id.is_not(None))
-        ).scalars()
-        found.update(rows)
-    return sorted(found)
 
 
 # --- what a result shows ------------------------------------------------------------------------

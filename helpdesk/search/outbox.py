@@ -17,7 +17,8 @@ _commit_count = 0
 def record_change(session: Session, doc_type: DocType, doc_id: int) -> None:
     """Queue a document for (re)indexing; commits with the caller's transaction or not at all.
 
-    Call it in the same session (and transaction) that writes the text:
+    Call it in the same session (and transaction) that writes the text. History entries never call it
+    themselves: helpdesk.history.service writes them and queues them (and their tickets) in one place.
     - an interaction is created, edited or erased              -> DocType.INTERACTION, interaction.id
     - a ticket's subject, status, assignee or product changes  -> DocType.TICKET, ticket.id
       (the indexer re-indexes the ticket's interactions and claims too: they carry its status and number)

@@ -17,8 +17,9 @@ from helpdesk.search import analysis, documents, highlight
 from helpdesk.search.documents import CLAIM_KIND, TICKET_KIND, HitRecord
 from helpdesk.search.engine import Filters, SearchEngine, SearchUnavailable
 from helpdesk.search.highlight import Segment
-from helpdesk.search.query import ParsedQuery, Words, parse, word_spans
-from helpdesk.tickets.models import InteractionKind, TicketChannel, TicketStatus
+from helpdesk.search.syntax import ParsedQuery, Words, parse, word_spans
+from helpdesk.history.models import InteractionKind
+from helpdesk.tickets.models import TicketChannel, TicketStatus
 
 log = logging.getLogger("helpdesk.search")
 

@@ -13,10 +13,9 @@ from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from litestar.response import Template
 
-from helpdesk.deps import DB
-from helpdesk.htmx import render
 from helpdesk.search import service
 from helpdesk.search.runtime import SearchRuntime
+from helpdesk.web_helpers import DB, render
 
 
 def provide_search(state: State) -> SearchRuntime:

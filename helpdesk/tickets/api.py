@@ -7,17 +7,15 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
-from helpdesk import ids
 from helpdesk.customers import service as customers
-from helpdesk.deps import DB
-from helpdesk.tickets import queues, service
+from helpdesk.history.queries import HistoryEntry
+from helpdesk.tickets import properties, queries, service
 from helpdesk.tickets.models import MessageCreate, Priority, TicketCreate, TicketStatus, TicketUpdate
-from helpdesk.tickets.queues import QueueFilters, QueueRow, Sort, ThreadEntry, View
+from helpdesk.tickets.queries import QueueFilters, Sort, TicketRow, View
 from helpdesk.timeutil import shop_today, utcnow
-
-TicketNumber = Annotated[str, PathParameter(max_length=20, pattern=r"^[Tt]-\d{1,10}$")]
+from helpdesk.web_helpers import DB, TicketNumberPath, canonical_id
 
 
 class TicketCreateRequest(TicketCreate):
@@ -53,8 +51,8 @@ class TicketOut:
     solved_at: datetime | None
     satisfaction_score: int | None
     satisfaction_comment: str | None
-    thread: list[ThreadEntry]
-    earlier_cursor: int | None
+    thread: list[HistoryEntry]
+    earlier_cursor: str | None
 
 
 @dataclass
@@ -62,7 +60,7 @@ class QueueOut:
     total: int
     page: int
     pages: int
-    items: list[QueueRow]
+    items: list[TicketRow]
 
 
 @dataclass
@@ -76,7 +74,7 @@ class InteractionOut:
 
 def _ticket_out(session, number: str) -> TicketOut:
     ticket = service.get_ticket(session, number)
-    page = queues.ticket_page(session, ticket, today=shop_today(), now=utcnow())
+    page = queries.ticket_page(session, ticket, today=shop_today(), now=utcnow())
     return TicketOut(
         number=ticket.number, customer_id=page.customer.customer_id, subject=ticket.subject, status=ticket.status,
         priority=ticket.priority, channel=ticket.channel, assignee_id=ticket.assignee_id, assignee_name=page.assignee_name,
@@ -116,13 +114,13 @@ class TicketApiController(Controller):
         filters = QueueFilters(view=view, status=status, priority=priority, assignee_id=assignee_id,
                                tag=(tag or "").strip().lower() or None, sort=sort, page=page)
         with db.read() as session:
-            result = queues.queue(session, filters=filters, agent_id=request.user.id, now=utcnow())
+            result = queries.queue(session, filters=filters, agent_id=request.user.id, now=utcnow())
         return QueueOut(total=result.total, page=page, pages=result.pages, items=result.rows)
 
     @post("/", sync_to_thread=True, status_code=201)
     def create(self, request: Request, db: DB, data: JSONBody[TicketCreateRequest]) -> TicketOut:
         """Open a ticket; repeating a request with the same idempotency_key returns the same ticket."""
-        code = ids.parse(data.customer_id)
+        code = canonical_id(data.customer_id)
         with db.write() as session:
             customer = customers.get_customer(session, code)
             ticket = service.open_ticket(session, customer=customer, data=TicketCreate.model_validate(data.model_dump()),
@@ -130,25 +128,25 @@ class TicketApiController(Controller):
             return _ticket_out(session, ticket.number)
 
     @get("/{number:str}", sync_to_thread=True)
-    def read(self, db: DB, number: TicketNumber) -> TicketOut:
+    def read(self, db: DB, number: TicketNumberPath) -> TicketOut:
         """The ticket with the newest 50 thread entries."""
         with db.read() as session:
             return _ticket_out(session, number)
 
     @patch("/{number:str}", sync_to_thread=True)
-    def update(self, request: Request, db: DB, number: TicketNumber, data: JSONBody[TicketUpdate]) -> TicketOut | Response:
+    def update(self, request: Request, db: DB, number: TicketNumberPath, data: JSONBody[TicketUpdate]) -> TicketOut | Response:
         """Change status, priority, assignee, tags or satisfaction; 409 when `version` is not the current one."""
         with db.write() as session:
             ticket = service.get_ticket(session, number)
             try:
-                service.update_ticket(session, ticket=ticket, data=data, agent_id=request.user.id)
+                properties.update_ticket(session, ticket=ticket, data=data, agent_id=request.user.id)
             except service.StaleTicket as exc:
                 session.rollback()
                 return _stale(exc, _ticket_out(session, number))
             return _ticket_out(session, number)
 
     @post("/{number:str}/interactions", sync_to_thread=True, status_code=201)
-    def add_interaction(self, request: Request, db: DB, number: TicketNumber, data: JSONBody[MessageRequest]) -> InteractionOut | Response:
+    def add_interaction(self, request: Request, db: DB, number: TicketNumberPath, data: JSONBody[MessageRequest]) -> InteractionOut | Response:
         """Add a reply, internal note, call or e-mail (optionally changing the status)."""
         with db.write() as session:
             ticket = service.get_ticket(session, number)

@@ -1,4 +1,4 @@
-"""Tickets, their tags, and interactions (the customer's history)."""
+"""Tickets, their tags, SLA policy and number counters, and the input models for working them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from sqlalchemy.orm import declared_attr
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
-from helpdesk.forms import limited_text
+from helpdesk.forms import IdempotencyKey, limited_text
+from helpdesk.history.models import CallOutcome, InteractionKind
 from helpdesk.timeutil import utcnow
 
 
@@ -37,27 +38,6 @@ class TicketChannel(StrEnum):
     EMAIL = "email"
     WEB = "web"
     STORE = "store"
-
-
-class InteractionKind(StrEnum):
-    CALL = "call"
-    EMAIL = "email"
-    NOTE = "note"
-    REPLY = "reply"
-    STATUS_CHANGE = "status_change"
-    # Priority, assignee, tag and satisfaction changes: recorded in the thread, not customer contact.
-    EVENT = "event"
-
-
-CONTACT_KINDS = (InteractionKind.CALL, InteractionKind.EMAIL, InteractionKind.NOTE, InteractionKind.REPLY)
-
-
-class CallOutcome(StrEnum):
-    RESOLVED = "resolved"
-    FOLLOW_UP = "follow_up"
-    CALLBACK = "callback"
-    ESCALATED = "escalated"
-    NO_ANSWER = "no_answer"
 
 
 class Ticket(SQLModel, table=True):
@@ -109,25 +89,6 @@ class TicketTag(SQLModel, table=True):
     tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True)
 
 
-class Interaction(SQLModel, table=True):
-    __table_args__ = (
-        Index("ix_interaction_customer_time", "customer_id", "created_at", "id"),
-        Index("ix_interaction_ticket_time", "ticket_id", "created_at", "id"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
-    kind: str = Field(max_length=20)
-    channel: str | None = Field(default=None, max_length=20)
-    author_id: int | None = Field(default=None, foreign_key="agent.id")
-    summary: str | None = Field(default=None, max_length=200)
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    outcome: str | None = Field(default=None, max_length=20)
-    idempotency_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
 class SlaPolicy(SQLModel, table=True):
     """Response and resolution targets per priority: the one place SLA numbers live."""
 
@@ -162,13 +123,7 @@ class TicketCreate(SQLModel):
     channel: TicketChannel = TicketChannel.PHONE
     priority: Priority = Priority.NORMAL
     purchase_line_id: int | None = None
-    idempotency_key: str | None = Field(default=None, max_length=64)
-
-    @field_validator("idempotency_key", mode="before")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        # An empty key means "no key": it must never match another submission's empty key.
-        return (value or "").strip() or None
+    idempotency_key: IdempotencyKey = None
 
     @field_validator("subject", mode="before")
     @classmethod
@@ -195,13 +150,7 @@ class CallLog(SQLModel):
     ticket_number: str | None = None
     open_ticket: bool = False
     priority: Priority = Priority.NORMAL
-    idempotency_key: str | None = Field(default=None, max_length=64)
-
-    @field_validator("idempotency_key", mode="before")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        # An empty key means "no key": it must never match another submission's empty key.
-        return (value or "").strip() or None
+    idempotency_key: IdempotencyKey = None
 
     @field_validator("summary", mode="before")
     @classmethod
@@ -225,13 +174,7 @@ class MessageCreate(SQLModel):
     kind: InteractionKind = InteractionKind.REPLY
     body: str
     status: TicketStatus | None = None
-    idempotency_key: str | None = Field(default=None, max_length=64)
-
-    @field_validator("idempotency_key", mode="before")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        # An empty key means "no key": it must never match another submission's empty key.
-        return (value or "").strip() or None
+    idempotency_key: IdempotencyKey = None
 
     @field_validator("body", mode="before")
     @classmethod

@@ -12,17 +12,18 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import delete
 
 from helpdesk import migrate
 from helpdesk.app import create_app
 from helpdesk.config import Settings
 from helpdesk.db import Database
+from helpdesk.history import service as history
+from helpdesk.history.models import Interaction
 from helpdesk.search.engine import SearchEngine
 from helpdesk.search.layout import IndexLayout
-from helpdesk.search.models import DocType
-from helpdesk.search.outbox import record_change
+from helpdesk.search.models import DocType, SearchOutbox
 from helpdesk.search.rebuild import rebuild
-from helpdesk.tickets.models import Interaction
 from tests import factories
 from tests.conftest import PASSWORD, _drop_schemas, _postgres_urls, sign_in
 
@@ -62,15 +63,17 @@ def build_index(db: Database, root: Path) -> tuple[IndexLayout, SearchEngine]:
 
 def note(db: Database, customer, body: str, *, kind: str = "note", channel: str | None = None, author_id=None,
          ticket_id=None, summary=None, created_at: datetime | None = None, outbox: bool = True) -> Interaction:
-    """Write an interaction the way the app does: the row and its outbox entry in one transaction."""
+    """Write an interaction the way the app does (its outbox entry in the same transaction).
+
+    outbox=False then forgets the outbox entry, as if the indexer had lost it: for rebuild tests.
+    """
     with db.write() as session:
-        row = Interaction(customer_id=customer.id, kind=kind, channel=channel, body=body, summary=summary,
-                          author_id=author_id, ticket_id=ticket_id,
-                          created_at=created_at or datetime.now(UTC))
-        session.add(row)
-        session.flush()
-        if outbox:
-            record_change(session, DocType.INTERACTION, row.id)
+        row = history.write_entry(session, customer_id=customer.id, kind=kind, channel=channel, body=body,
+                                  summary=summary, author_id=author_id, ticket_id=ticket_id,
+                                  created_at=created_at or datetime.now(UTC))
+        if not outbox:
+            session.execute(delete(SearchOutbox).where(SearchOutbox.doc_type == DocType.INTERACTION,
+                                                       SearchOutbox.doc_id == row.id))
         session.commit()
         session.refresh(row)
         return row

@@ -10,7 +10,7 @@ from helpdesk.search import service
 from helpdesk.search.engine import Filters
 from helpdesk.search.engine import queries as engine_queries
 from helpdesk.search.engine import writing as engine_writing
-from helpdesk.search.query import parse
+from helpdesk.search.syntax import parse
 from tests import factories
 from tests.search.conftest import build_index, note
 

@@ -13,7 +13,7 @@ from helpdesk.search.engine import (
     refreshed,
 )
 from helpdesk.search.layout import IndexLayout
-from helpdesk.search.query import parse
+from helpdesk.search.syntax import parse
 
 
 def doc(key: str, text: str, customer: str = "100000009") -> SearchDocument:

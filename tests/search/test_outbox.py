@@ -23,7 +23,8 @@ from helpdesk.search.outbox import record_change
 from helpdesk.search.rebuild import RebuildInProgress, rebuild
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.service import SearchParams
-from helpdesk.tickets.models import Interaction, Ticket
+from helpdesk.history.models import Interaction
+from helpdesk.tickets.models import Ticket
 from tests import factories
 from tests.search.conftest import build_index, make_agent, note
 
@@ -65,7 +66,7 @@ def drain_all(store, index) -> None:
 
 
 def test_a_note_written_through_the_ticket_service_is_found_after_the_indexer_runs(store, people, index):
-    from helpdesk.tickets import service as tickets
+    from helpdesk.tickets import calls as tickets
     from helpdesk.tickets.models import CallLog
 
     agent, customer = people

@@ -11,7 +11,8 @@ from litestar.testing import TestClient
 from sqlmodel import func, select
 
 from helpdesk import ids
-from helpdesk.tickets.models import Interaction, Ticket
+from helpdesk.history.models import Interaction
+from helpdesk.tickets.models import Ticket
 from tests import factories
 from tests.conftest import parse, sign_in, texts
 
@@ -327,11 +328,11 @@ def test_long_thread_comes_in_pages_with_the_same_query_count(client, db, custom
     cursor, seen = body["earlier_cursor"], [entry["body"] for entry in body["thread"]]
     pages = 1
     while cursor:
-        earlier = parse(client.get(f"/tickets/{long['number']}/thread", params={"before": cursor},
+        earlier = parse(client.get(f"/tickets/{long['number']}/thread", params={"cursor": cursor},
                                    headers={"HX-Request": "true"}).text)
         seen = texts(earlier, "li.entry .body") + seen
         more = earlier.css_first("#thread-earlier a")
-        cursor = more.attributes["href"].split("before=")[1] if more else None
+        cursor = more.attributes["href"].split("cursor=")[1] if more else None
         pages += 1
     assert pages == 3 and seen == oldest_first
 

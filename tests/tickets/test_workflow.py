@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from helpdesk.tickets import service
+from helpdesk.tickets import properties, service
 from helpdesk.tickets.models import MessageCreate, TicketCreate, TicketUpdate
 from helpdesk.tickets.workflow import SlaState, SlaTargets, can_change_status, sla_due_times, sla_state
 from tests import factories
@@ -74,10 +74,10 @@ def test_stale_version_is_refused(db, agent):
     seen = ticket.version
     with db.write() as session:
         fresh = service.get_ticket(session, ticket.number)
-        service.update_ticket(session, ticket=fresh, data=TicketUpdate(version=seen, priority="urgent"), agent_id=agent.id)
+        properties.update_ticket(session, ticket=fresh, data=TicketUpdate(version=seen, priority="urgent"), agent_id=agent.id)
     with db.write() as session, pytest.raises(service.StaleTicket):
         fresh = service.get_ticket(session, ticket.number)
-        service.update_ticket(session, ticket=fresh, data=TicketUpdate(version=seen, priority="low"), agent_id=agent.id)
+        properties.update_ticket(session, ticket=fresh, data=TicketUpdate(version=seen, priority="low"), agent_id=agent.id)
     with db.read() as session:
         assert service.get_ticket(session, ticket.number).priority == "urgent"
 
@@ -90,20 +90,20 @@ def test_concurrent_save_between_read_and_commit_is_refused(db, agent):
         version = first.version
     with db.write() as session:
         winner = service.get_ticket(session, ticket.number)
-        service.update_ticket(session, ticket=winner, data=TicketUpdate(version=version, priority="low"), agent_id=agent.id)
+        properties.update_ticket(session, ticket=winner, data=TicketUpdate(version=version, priority="low"), agent_id=agent.id)
     # The loser's object still carries the old version: the ORM's version check stops the UPDATE.
     with db.write() as session:
         loser = session.merge(first, load=False)
         loser.priority = "urgent"
-        with pytest.raises(service.StaleTicket):
-            service._commit_versioned(session, loser)
+        with pytest.raises(service.StaleTicket), service.versioned_save(session, loser):
+            pass
 
 
 def test_illegal_transition_is_refused_and_nothing_changes(db, agent):
     ticket = _new_ticket(db, agent)
     with db.write() as session, pytest.raises(service.TicketInvalid, match="can move to"):
         fresh = service.get_ticket(session, ticket.number)
-        service.update_ticket(session, ticket=fresh, data=TicketUpdate(version=fresh.version, status="closed"), agent_id=agent.id)
+        properties.update_ticket(session, ticket=fresh, data=TicketUpdate(version=fresh.version, status="closed"), agent_id=agent.id)
     with db.read() as session:
         assert service.get_ticket(session, ticket.number).status == "new"
 
@@ -142,4 +142,4 @@ def test_satisfaction_only_after_solving(db, agent):
     ticket = _new_ticket(db, agent)
     with db.write() as session, pytest.raises(service.TicketInvalid, match="once the ticket is solved"):
         fresh = service.get_ticket(session, ticket.number)
-        service.update_ticket(session, ticket=fresh, data=TicketUpdate(version=fresh.version, satisfaction_score=5), agent_id=agent.id)
+        properties.update_ticket(session, ticket=fresh, data=TicketUpdate(version=fresh.version, satisfaction_score=5), agent_id=agent.id)

@@ -10,7 +10,7 @@ from whoosh.reading import TermNotFound
 
 from helpdesk.search import analysis
 from helpdesk.search.engine.schema import TEXT_FIELD
-from helpdesk.search.query import AnyOf, Clause, Not, ParsedQuery, Phrase, Prefix, Words
+from helpdesk.search.syntax import AnyOf, Clause, Not, ParsedQuery, Phrase, Prefix, Words
 
 # A prefix like "co*" could name thousands of terms; we read at most this many and keep the commonest.
 PREFIX_SCAN_LIMIT = 5000

@@ -27,7 +27,7 @@ from helpdesk.search.engine.queries import (
 )
 from helpdesk.search.engine.schema import TEXT_FIELD, SearchUnavailable
 from helpdesk.search.layout import IndexLayout
-from helpdesk.search.query import ParsedQuery
+from helpdesk.search.syntax import ParsedQuery
 
 log = logging.getLogger("helpdesk.search")
 

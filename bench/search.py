@@ -1,4 +1,4 @@
-"""Search benchmark: rebuild rate, query latency beside SQLite FTS5, commit-to-searchable: `python -m helpdesk.search.bench`."""
+"""Search benchmark: rebuild rate, query latency beside SQLite FTS5, commit-to-searchable: `python -m bench.search`."""
 
 from __future__ import annotations
 
@@ -26,11 +26,10 @@ from helpdesk.search import analysis, documents
 from helpdesk.search.engine import SearchEngine
 from helpdesk.search.indexer import Indexer
 from helpdesk.search.layout import IndexLayout
-from helpdesk.search.models import DocType
-from helpdesk.search.outbox import record_change
 from helpdesk.search.rebuild import rebuild
 from helpdesk.search.service import SearchParams, search
-from helpdesk.tickets.models import Interaction
+from helpdesk.history import service as history
+from helpdesk.history.models import Interaction
 
 DEFAULT_DB = Path("/tmp/bench100k/helpdesk.db")
 DEFAULT_WORK = Path("/tmp/helpdesk-search-bench")
@@ -197,11 +196,8 @@ def commit_to_searchable(db: Database, layout: IndexLayout, engine: SearchEngine
         for number in range(samples):
             word = f"freshprobe{number}x{random.randrange(10**6)}"
             with db.write() as session:
-                row = Interaction(customer_id=customer.id, kind="note", body=f"bench note {word}",
-                                  created_at=datetime.now(UTC))
-                session.add(row)
-                session.flush()
-                record_change(session, DocType.INTERACTION, row.id)
+                history.write_entry(session, customer_id=customer.id, kind="note", body=f"bench note {word}",
+                                    created_at=datetime.now(UTC))
                 session.commit()
             committed = time.perf_counter()
             while True:

@@ -1,7 +1,7 @@
 """Benchmarks through the whole ASGI stack.
 
-    python -m helpdesk.bench customer-view --db-dir DIR   # the customer page, timeline paging, lookups
-    python -m helpdesk.bench tickets --db-dir DIR         # the ticket page and the queues, for an agent with 1,000 open tickets
+    python -m bench.desk customer-view --db-dir DIR   # the customer page, timeline paging, lookups
+    python -m bench.desk tickets --db-dir DIR         # the ticket page and the queues, for an agent with 1,000 open tickets
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _sample(database: Database, how_many: int, seed: int) -> tuple[list[str], li
     """Random customers, the heaviest customers (longest histories) and random phone numbers."""
     from helpdesk.customers.models import Customer
     from helpdesk.privacy.models import PersonalRecord
-    from helpdesk.tickets.models import Interaction
+    from helpdesk.history.models import Interaction
 
     rng = random.Random(seed)
     with database.read() as session:
@@ -267,14 +267,9 @@ def ensure_bench_tickets(database: Database, agent_id: int, want: int, seed: int
 
 def ensure_long_threads(database: Database, agent_id: int, sizes: tuple[int, ...]) -> None:
     """Top up the threads of the bench agent's first few open tickets to `sizes` entries (idempotent)."""
-    from sqlalchemy import insert
-
-    from helpdesk.tickets.models import (
-        OPEN_STATUSES,
-        Interaction,
-        InteractionKind,
-        Ticket,
-    )
+    from helpdesk.history import service as history
+    from helpdesk.history.models import Interaction, InteractionKind
+    from helpdesk.tickets.models import OPEN_STATUSES, Ticket
     from helpdesk.timeutil import utcnow
 
     kinds = (InteractionKind.REPLY, InteractionKind.NOTE, InteractionKind.CALL, InteractionKind.EMAIL)
@@ -287,10 +282,10 @@ def ensure_long_threads(database: Database, agent_id: int, sizes: tuple[int, ...
             missing = size - have
             if missing <= 0:
                 continue
-            session.execute(insert(Interaction), [
-                {"customer_id": customer_id, "ticket_id": ticket_id, "kind": kinds[index % len(kinds)], "channel": channel,
-                 "author_id": agent_id, "body": LONG_THREAD_BODY.format(index=index),
-                 "created_at": now - timedelta(seconds=missing - index)}
+            history.insert_many(session.connection(), [
+                {"customer_id": customer_id, "ticket_id": ticket_id,
+                 "kind": kinds[index % len(kinds)], "channel": channel, "author_id": agent_id,
+                 "body": LONG_THREAD_BODY.format(index=index), "created_at": now - timedelta(seconds=missing - index)}
                 for index in range(missing)
             ])
             print(f"ticket id {ticket_id}: thread topped up from {have:,} to {size:,} entries")
@@ -304,7 +299,8 @@ class TicketSample:
 
 
 def _ticket_sample(database: Database, how_many: int, seed: int) -> TicketSample:
-    from helpdesk.tickets.models import Interaction, Ticket
+    from helpdesk.history.models import Interaction
+    from helpdesk.tickets.models import Ticket
 
     rng = random.Random(seed)
     with database.read() as session:
@@ -387,7 +383,7 @@ async def _earlier_urls(client: httpx.AsyncClient, numbers: list[str]) -> list[s
 
 def _database_size(database: Database) -> tuple[int, int]:
     from helpdesk.customers.models import Customer
-    from helpdesk.tickets.models import Interaction
+    from helpdesk.history.models import Interaction
 
     with database.read() as session:
         customers = session.exec(select(func.count()).select_from(Customer)).one()[0]
@@ -414,7 +410,7 @@ def _verdicts(results: list[Timings]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m helpdesk.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.desk", description=__doc__)
     parser.add_argument("what", choices=["customer-view", "tickets"])
     parser.add_argument("--db-dir", type=Path, default=Path("bench-data"), help="where the benchmark database lives")
     parser.add_argument("--customers", type=int, default=100_000, help="generate up to this many customers")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.search.query import (
+from helpdesk.search.syntax import (
     MAX_QUERY_CHARS,
     AnyOf,
     Not,

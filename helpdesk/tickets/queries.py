@@ -1,4 +1,4 @@
-"""Ticket queues and the ticket page's data, each in a fixed number of queries."""
+"""Reading tickets: queues, the ticket page, a customer's ticket lists and form choices, each in a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -7,21 +7,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import func, or_, tuple_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from helpdesk import ids, phones
 from helpdesk.auth.models import Agent
 from helpdesk.customers.models import Customer
-from helpdesk.customers.pages import purchases_page
-from helpdesk.customers.single_view import PurchaseView
+from helpdesk.history.queries import HistoryEntry, ticket_thread
+from helpdesk.paging import Page, next_offset, parse_offset
 from helpdesk.privacy.models import PersonalRecord
-from helpdesk.tickets.models import OPEN_STATUSES, Interaction, Priority, Tag, Ticket, TicketStatus, TicketTag
+from helpdesk.sales.queries import PurchaseView, purchases_page
+from helpdesk.tickets.models import OPEN_STATUSES, Priority, Tag, Ticket, TicketStatus, TicketTag
 from helpdesk.tickets.workflow import BREACH_WARNING, NEXT_STATUSES, sla_state
 
 QUEUE_PAGE_SIZE = 50
-THREAD_PAGE_SIZE = 50
 RECENT_PURCHASES = 5
 
 
@@ -49,6 +49,9 @@ class Sort(StrEnum):
     ACTIVITY = "activity"
 
 
+SORT_LABELS = {Sort.DUE: "Due first", Sort.ACTIVITY: "Latest activity"}
+
+
 @dataclass
 class QueueFilters:
     view: View = View.MINE
@@ -59,25 +62,50 @@ class QueueFilters:
     sort: Sort = Sort.DUE
     page: int = 1
 
+    @classmethod
+    def from_query(cls, *, view: View, status: str | None, priority: str | None, assignee: str | None,
+                   tag: str | None, sort: Sort, page: int) -> tuple[QueueFilters, list[str]]:
+        """Filters from a queue URL, forgiving: an unknown value is ignored with a note, never an error page."""
+        problems = []
+        filters = cls(view=view, sort=sort, page=page, tag=(tag or "").strip().lower() or None)
+        for name, value, enum in (("status", status, TicketStatus), ("priority", priority, Priority)):
+            if value:
+                try:
+                    setattr(filters, name, enum(value))
+                except ValueError:
+                    problems.append(f"Unknown {name} {value!r}: ignored.")
+        if assignee:
+            if assignee.isdigit() and len(assignee) <= 9:
+                filters.assignee_id = int(assignee)
+            else:
+                problems.append(f"Unknown assignee {assignee!r}: ignored.")
+        return filters, problems
+
 
 @dataclass
-class QueueRow:
+class TicketRow:
+    """A ticket as every list shows it: queues, the start page, the customer page."""
+
     number: str
     subject: str
     status: str
     priority: str
-    customer_id: str
-    assignee_name: str | None
     last_activity: datetime
-    resolution_due: datetime | None
-    sla: str
+    customer_id: str | None = None
+    assignee_name: str | None = None
+    resolution_due: datetime | None = None
+    sla: str | None = None
     tags: list[str] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
 
 
 @dataclass
 class QueuePage:
     filters: QueueFilters
-    rows: list[QueueRow]
+    rows: list[TicketRow]
     total: int
     page_size: int = QUEUE_PAGE_SIZE
 
@@ -130,7 +158,7 @@ def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: dateti
         filters=filters,
         total=total,
         rows=[
-            QueueRow(
+            TicketRow(
                 number=t.number, subject=t.subject, status=t.status, priority=t.priority, customer_id=t.code,
                 assignee_name=t.name, last_activity=t.updated_at, resolution_due=t.resolution_due,
                 sla=sla_state(status=t.status, now=now, first_response_due=t.first_response_due,
@@ -175,17 +203,6 @@ def _tags_for(session: Session, ticket_ids: list[int]) -> dict[int, list[str]]:
 
 
 @dataclass
-class ThreadEntry:
-    id: int
-    kind: str
-    body: str
-    summary: str | None
-    outcome: str | None
-    author_name: str | None
-    created_at: datetime
-
-
-@dataclass
 class TicketHeader:
     customer_id: str
     customer_id_grouped: str
@@ -200,8 +217,8 @@ class TicketPage:
     customer: TicketHeader
     assignee_name: str | None
     tags: list[str]
-    thread: list[ThreadEntry]
-    earlier_cursor: int | None
+    thread: list[HistoryEntry]
+    earlier_cursor: str | None
     purchases: list[PurchaseView]
     agents: list[tuple[int, str]]
     all_tags: list[str]
@@ -209,43 +226,31 @@ class TicketPage:
     sla: str
 
 
-def thread_page(session: Session, ticket_id: int, *, before_id: int | None = None) -> tuple[list[ThreadEntry], int | None]:
-    """The newest entries of a thread (shown oldest first) and a cursor to the earlier ones."""
-    statement = (
-        select(Interaction, Agent.name)
-        .join(Agent, col(Agent.id) == Interaction.author_id, isouter=True)
-        .where(Interaction.ticket_id == ticket_id)
-    )
-    if before_id is not None:
-        # The cursor is the oldest entry already shown; compare in the index's own order (ticket_id, created_at, id).
-        cursor_time = (
-            select(Interaction.created_at).where(Interaction.id == before_id, Interaction.ticket_id == ticket_id)
-            .scalar_subquery()
-        )
-        statement = statement.where(tuple_(col(Interaction.created_at), col(Interaction.id)) < tuple_(cursor_time, before_id))
-    # Newest first by (created_at, id), which ix_interaction_ticket_time hands over in order: ordering by id alone
-    # made the database read and sort the whole thread for every page (linear in the thread's length).
-    rows = session.exec(
-        statement.order_by(col(Interaction.created_at).desc(), col(Interaction.id).desc()).limit(THREAD_PAGE_SIZE + 1)
-    ).all()
-    shown = rows[:THREAD_PAGE_SIZE]
-    entries = [
-        ThreadEntry(id=i.id, kind=i.kind, body=i.body, summary=i.summary, outcome=i.outcome, author_name=name,
-                    created_at=i.created_at)
-        for i, name in reversed(shown)
-    ]
-    earlier = shown[-1][0].id if len(rows) > THREAD_PAGE_SIZE else None
-    return entries, earlier
+def thread_page(session: Session, ticket_id: int, *, cursor: str | None = None) -> Page[HistoryEntry]:
+    """The newest entries of a thread (or those before `cursor`), oldest first as the page reads them."""
+    page = ticket_thread(session, ticket_id, cursor=cursor)
+    page.items.reverse()
+    return page
+
+
+def agent_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every active agent, for assignee pickers and filters."""
+    return list(session.exec(select(Agent.id, Agent.name).where(Agent.is_active).order_by(Agent.name)).all())
+
+
+def tag_names(session: Session) -> list[str]:
+    """Every tag an agent may put on a ticket."""
+    return list(session.exec(select(Tag.name).order_by(Tag.name)).all())
 
 
 def ticket_page(session: Session, ticket: Ticket, *, today: date, now: datetime) -> TicketPage:
     """Everything the ticket page shows, in a fixed number of queries whatever the thread's length."""
     customer = session.get(Customer, ticket.customer_id)
     record = session.get(PersonalRecord, customer.code)
-    thread, earlier = thread_page(session, ticket.id)
-    agents = list(session.exec(select(Agent.id, Agent.name).where(Agent.is_active).order_by(Agent.name)).all())
+    thread = thread_page(session, ticket.id)
+    agents = agent_choices(session)
     names = dict(agents)
-    purchases = purchases_page(session, customer.id, today=today).items[:RECENT_PURCHASES]
+    purchases = purchases_page(session, customer.id, today=today, page_size=RECENT_PURCHASES).items
     tags = _tags_for(session, [ticket.id]).get(ticket.id, [])
     return TicketPage(
         ticket=ticket,
@@ -256,14 +261,57 @@ def ticket_page(session: Session, ticket: Ticket, *, today: date, now: datetime)
         ),
         assignee_name=names.get(ticket.assignee_id) if ticket.assignee_id else None,
         tags=tags,
-        thread=thread,
-        earlier_cursor=earlier,
+        thread=thread.items,
+        earlier_cursor=thread.next_cursor,
         purchases=purchases,
         agents=agents,
-        all_tags=list(session.exec(select(Tag.name).order_by(Tag.name)).all()),
+        all_tags=tag_names(session),
         next_statuses=NEXT_STATUSES.get(ticket.status, ()),
         sla=sla_state(status=ticket.status, now=now, first_response_due=ticket.first_response_due,
                       first_responded_at=ticket.first_responded_at, resolution_due=ticket.resolution_due),
     )
 
 
+# --- a customer's tickets -------------------------------------------------------------------------
+
+CUSTOMER_TICKETS_PER_PAGE = 10
+# The call form offers the customer's open tickets to attach a call to; more than this is a different problem.
+OPEN_TICKET_CHOICES = 50
+
+_customer_id = bindparam("customer_id")
+_ROW_COLUMNS = (Ticket.number, Ticket.subject, Ticket.status, Ticket.priority, Ticket.updated_at)
+_BY_ACTIVITY = (col(Ticket.updated_at).desc(), col(Ticket.id).desc())
+_CUSTOMER_TICKETS = {
+    is_open: select(*_ROW_COLUMNS)
+    .where(Ticket.customer_id == _customer_id,
+           col(Ticket.status).in_(OPEN_STATUSES) if is_open else col(Ticket.status).not_in(OPEN_STATUSES))
+    .order_by(*_BY_ACTIVITY).limit(bindparam("limit")).offset(bindparam("offset"))
+    for is_open in (True, False)
+}
+_OPEN_TICKET_COUNT = select(func.count(Ticket.id)).where(Ticket.customer_id == _customer_id,
+                                                         col(Ticket.status).in_(OPEN_STATUSES))
+
+
+def customer_tickets(session: Session, customer_id: int, *, open_ones: bool, cursor: str | None = None,
+                     total: int | None = None) -> Page[TicketRow]:
+    """The customer's open (or solved and closed) tickets, most recent activity first; open ones with their count."""
+    offset = parse_offset(cursor)
+    rows = session.execute(_CUSTOMER_TICKETS[open_ones], {
+        "customer_id": customer_id, "limit": CUSTOMER_TICKETS_PER_PAGE + 1, "offset": offset}).all()
+    if open_ones and total is None:
+        total = session.execute(_OPEN_TICKET_COUNT, {"customer_id": customer_id}).scalar_one()
+    return Page(
+        items=[TicketRow(number=r.number, subject=r.subject, status=r.status, priority=r.priority,
+                         last_activity=r.updated_at) for r in rows[:CUSTOMER_TICKETS_PER_PAGE]],
+        next_cursor=next_offset(offset, CUSTOMER_TICKETS_PER_PAGE, len(rows)),
+        total=total,
+    )
+
+
+def open_ticket_choices(session: Session, customer_id: int) -> list[tuple[str, str]]:
+    """(number, subject) of the customer's open tickets, for attaching a call to one."""
+    return list(session.exec(
+        select(Ticket.number, Ticket.subject)
+        .where(Ticket.customer_id == customer_id, col(Ticket.status).in_(OPEN_STATUSES))
+        .order_by(*_BY_ACTIVITY).limit(OPEN_TICKET_CHOICES)
+    ).all())

@@ -1,0 +1,13 @@
+"""What can go wrong finding a customer, as domain errors (mapped to responses in helpdesk/errors.py)."""
+
+from __future__ import annotations
+
+from helpdesk import ids
+
+
+class CustomerNotFound(LookupError):
+    """A well-formed customer ID that no customer has."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"No customer has the ID {ids.format_grouped(code)}.")
+        self.code = code

@@ -1,0 +1,116 @@
+"""What every area's handlers share: dependencies, path and query parameter types, page-or-partial, form refusals.
+
+Handler modules (`<area>/web.py`, `api.py`, `public.py`) never import each other; whatever two of them need
+lives here, defined once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter, URLEncodedBody
+from litestar.response import Template
+from pydantic import ValidationError
+
+from helpdesk import ids
+from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid
+from helpdesk.config import Settings
+from helpdesk.db import Database
+from helpdesk.forms import field_errors
+from helpdesk.tickets.errors import StaleTicket, TicketInvalid
+
+# --- dependencies ---------------------------------------------------------------------------------
+
+
+def provide_db(state: State) -> Database:
+    """The app's two stores."""
+    return state.db
+
+
+def provide_settings(state: State) -> Settings:
+    """The app's settings."""
+    return state.settings
+
+
+DB = NamedDependency[Database]
+"""Handler parameter type for the `db` dependency."""
+
+AppSettings = NamedDependency[Settings]
+"""Handler parameter type for the `settings` dependency."""
+
+
+# --- parameters -----------------------------------------------------------------------------------
+
+CustomerIdPath = Annotated[str, PathParameter(max_length=40, description="customer ID, with or without spaces/dashes")]
+TicketNumberPath = Annotated[str, PathParameter(max_length=20, pattern=r"^[Tt]-\d{1,10}$", description="e.g. T-000123")]
+ClaimNumberPath = Annotated[str, PathParameter(max_length=20, pattern=r"^[Ww]-\d{4}-\d{1,10}$",
+                                               description="e.g. W-2026-000123")]
+Cursor = Annotated[str | None, QueryParameter(max_length=40, required=False, description="from a 'show more' link")]
+FormData = URLEncodedBody[dict[str, Any]]
+
+
+def canonical_id(customer_id: str) -> str:
+    """The canonical customer ID from what was typed or sent, or InvalidCustomerId (answered with 422)."""
+    return ids.parse(customer_id)
+
+
+def idempotency_key(form: dict[str, Any]) -> str:
+    """The key a form carries: the one it was submitted with (a re-rendered form stays one submission), or a new one."""
+    key = form.get("idempotency_key")
+    return key if isinstance(key, str) and key.strip() else secrets.token_urlsafe(16)
+
+
+# --- page or partial ------------------------------------------------------------------------------
+
+
+def wants_partial(request: Request) -> bool:
+    """A partial only for a plain HTMX swap: not for boosted navigation or a history restore."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(request: Request, *, page: str, partial: str | None, context: dict[str, Any],
+           status_code: int = 200) -> Template:
+    """Render the full page, or just its partial for HTMX; caches must key on HX-Request."""
+    name = partial if partial and wants_partial(request) else page
+    return Template(template_name=name, context=context, status_code=status_code, headers={"Vary": "HX-Request"})
+
+
+# --- refused forms --------------------------------------------------------------------------------
+
+# Domain errors a form answers by showing itself again with messages, and the status a plain post gets.
+# (`field`: where a message goes when the error names no field of its own.)
+_REFUSALS: dict[type[Exception], tuple[int, str]] = {
+    ValidationError: (400, "form"),
+    TicketInvalid: (400, "form"),
+    ClaimInvalid: (400, "form"),
+    ClaimForbidden: (403, "status"),
+    StaleTicket: (409, "form"),
+    ClaimChanged: (409, "form"),
+}
+REFUSED = tuple(_REFUSALS)
+"""The exceptions `refusal` understands, for an `except` clause."""
+
+
+@dataclass
+class Refusal:
+    errors: dict[str, str]
+    status_code: int
+
+
+def refusal(exc: Exception) -> Refusal:
+    """The messages beside each field, and the status code, for a form the desk refused."""
+    status_code, field = next(value for kind, value in _REFUSALS.items() if isinstance(exc, kind))
+    if isinstance(exc, ValidationError):
+        return Refusal(field_errors(exc), status_code)
+    return Refusal(getattr(exc, "errors", None) or {field: str(exc)}, status_code)
+
+
+def form_status(request: Request, status_code: int) -> int:
+    """htmx swaps only 2xx answers: a refused HTMX form comes back as 200; a plain post keeps its real status."""
+    return 200 if wants_partial(request) else status_code
