@@ -12,87 +12,15 @@ import logging
 import os
 import random
 import statistics
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from helpdesk import migrate
-from helpdesk.config import Settings
+from bench.common import BENCH_EMAIL, QueryCounter, Timings, prepare, settings_for, sign_in, time_requests
 from helpdesk.db import Database
-
-BENCH_EMAIL = "bench@helpdesk.local"
-BENCH_PASSWORD = "benchmark-password"
-
-
-@dataclass
-class Timings:
-    """Wall-clock time per request, and the CPU time the process spent on it.
-
-    On a shared machine the wall clock includes waiting for other processes; the CPU time does not, so the two
-    together tell a slow request from a busy machine.
-    """
-
-    name: str
-    millis: list[float]
-    queries: list[int]
-    cpu_millis: list[float] = field(default_factory=list)
-
-    def percentile(self, p: float, values: list[float] | None = None) -> float:
-        ordered = sorted(self.millis if values is None else values)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-    def report(self) -> str:
-        ordered = sorted(self.millis)
-        pct = self.percentile
-        cpu = (f"  cpu median={statistics.median(self.cpu_millis):6.2f} ms p99={pct(99, self.cpu_millis):6.2f} ms"
-               if self.cpu_millis else "")
-        return (
-            f"{self.name:<42} n={len(ordered):>5}  median={statistics.median(ordered):6.2f} ms  "
-            f"p95={pct(95):6.2f} ms  p99={pct(99):6.2f} ms  max={ordered[-1]:7.2f} ms  "
-            f"queries/request={min(self.queries)}..{max(self.queries)}{cpu}"
-        )
-
-
-class QueryCounter:
-    """Counts statements on both stores (BEGIN/COMMIT excluded)."""
-
-    def __init__(self, database: Database) -> None:
-        self.count = 0
-        for engine in (database.main, database.personal):
-            event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            self.count += 1
-
-
-def _settings_for(db_dir: Path) -> Settings:
-    db_dir.mkdir(parents=True, exist_ok=True)
-    return Settings.from_env({"HELPDESK_SECRET_KEY": "bench-secret-" * 4, "HELPDESK_INDEX_DIR": str(db_dir / "index"),
-                              "HELPDESK_DATA_DIR": str(db_dir / "data")}, cwd=db_dir)
-
-
-def prepare(db_dir: Path, customers: int, seed: int) -> Database:
-    """Open (or generate) the benchmark database and make sure the bench agent exists."""
-    from helpdesk.auth.service import create_or_update_agent
-    from helpdesk.customers.models import Customer
-    from helpdesk.demo.generator import load
-
-    database = Database.from_settings(_settings_for(db_dir))
-    migrate.upgrade(database)
-    with database.read() as session:
-        existing = session.exec(select(func.count()).select_from(Customer)).one()[0]
-    if existing < customers:
-        print(f"generating {customers - existing:,} customers into {db_dir} (seed {seed}) ...")
-        load(database, customers=customers - existing, seed=seed, progress=True, append=existing > 0)
-    with database.write() as session:
-        create_or_update_agent(session, email=BENCH_EMAIL, password=BENCH_PASSWORD, role="agent", name="Bench")
-    return database
-
 
 def _sample(database: Database, how_many: int, seed: int) -> tuple[list[str], list[str], list[str]]:
     """Random customers, the heaviest customers (longest histories) and random phone numbers."""
@@ -117,25 +45,6 @@ def _sample(database: Database, how_many: int, seed: int) -> tuple[list[str], li
     return codes, heavy, [p for p in phones if p]
 
 
-async def _time(
-    client: httpx.AsyncClient, counter: QueryCounter, name: str, urls: list[str], expect: int | tuple[int, ...],
-    headers: dict | None = None,
-) -> Timings:
-    expected = (expect,) if isinstance(expect, int) else expect
-    timings = Timings(name, [], [])
-    for url in urls:
-        counter.count = 0
-        started, started_cpu = time.perf_counter(), time.process_time()
-        response = await client.get(url, headers=headers)
-        elapsed = (time.perf_counter() - started) * 1000
-        timings.cpu_millis.append((time.process_time() - started_cpu) * 1000)
-        if response.status_code not in expected:
-            raise SystemExit(f"{url} answered {response.status_code}, expected {expect}")
-        timings.millis.append(elapsed)
-        timings.queries.append(counter.count)
-    return timings
-
-
 async def _timeline_urls(client: httpx.AsyncClient, codes: list[str]) -> list[str]:
     """The second timeline page of each customer, as the "load more" link asks for it."""
     urls = []
@@ -146,35 +55,26 @@ async def _timeline_urls(client: httpx.AsyncClient, codes: list[str]) -> list[st
     return urls
 
 
-async def _sign_in(client: httpx.AsyncClient) -> None:
-    """Sign the bench agent in through the real form."""
-    page = await client.get("/signin")
-    token = client.cookies.get("csrftoken")
-    signin = await client.post("/signin", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "_csrf_token": token})
-    if signin.status_code not in (200, 303) or "helpdesk_session" not in client.cookies:
-        raise SystemExit(f"could not sign in: {signin.status_code} {page.status_code}")
-
-
 async def customer_view(database: Database, db_dir: Path, requests: int, seed: int) -> list[Timings]:
     """Time the customer page (random and heaviest customers) and the phone lookup."""
     from helpdesk.app import create_app
 
-    app = create_app(_settings_for(db_dir), database=database)
+    app = create_app(settings_for(db_dir), database=database)
     counter = QueryCounter(database)
     codes, heavy, phone_numbers = _sample(database, requests, seed)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
-        await _sign_in(client)
+        await sign_in(client)
         # Warm-up: first requests compile templates and fill the statement cache.
-        await _time(client, counter, "warm-up", [f"/customers/{c}" for c in codes[:50]], 200)
+        await time_requests(client, counter, "warm-up", [f"/customers/{c}" for c in codes[:50]], 200)
         results = [
-            await _time(client, counter, "customer page (random customers)", [f"/customers/{c}" for c in codes], 200),
-            await _time(client, counter, "customer page (5 heaviest, x20)", [f"/customers/{c}" for c in heavy] * 20, 200),
-            await _time(client, counter, "timeline 'load more' (heaviest)", await _timeline_urls(client, heavy) * 20, 200,
+            await time_requests(client, counter, "customer page (random customers)", [f"/customers/{c}" for c in codes], 200),
+            await time_requests(client, counter, "customer page (5 heaviest, x20)", [f"/customers/{c}" for c in heavy] * 20, 200),
+            await time_requests(client, counter, "timeline 'load more' (heaviest)", await _timeline_urls(client, heavy) * 20, 200,
                         headers={"HX-Request": "true"}),
-            await _time(client, counter, "JSON view (5 heaviest, x20)", [f"/api/customers/{c}" for c in heavy] * 20, 200),
-            await _time(client, counter, "lookup by phone (/lookup?q=)", [f"/lookup?q={p[3:]}" for p in phone_numbers], (303, 200)),
-            await _time(client, counter, "screen-pop API (/api/lookup)", [f"/api/lookup?phone=%2B{p[1:]}" for p in phone_numbers], 200),
+            await time_requests(client, counter, "JSON view (5 heaviest, x20)", [f"/api/customers/{c}" for c in heavy] * 20, 200),
+            await time_requests(client, counter, "lookup by phone (/lookup?q=)", [f"/lookup?q={p[3:]}" for p in phone_numbers], (303, 200)),
+            await time_requests(client, counter, "screen-pop API (/api/lookup)", [f"/api/lookup?phone=%2B{p[1:]}" for p in phone_numbers], 200),
         ]
     return results
 
@@ -340,32 +240,32 @@ async def tickets_bench(database: Database, db_dir: Path, requests: int, seed: i
     """Time the ticket page (random tickets, longest threads) and every queue (page 1 and the last page)."""
     from helpdesk.app import create_app
 
-    app = create_app(_settings_for(db_dir), database=database)
+    app = create_app(settings_for(db_dir), database=database)
     counter = QueryCounter(database)
     sample = _ticket_sample(database, requests, seed)
     print("longest threads: " + ", ".join(f"{number} ({length:,} entries)" for number, length in sample.longest))
     per_queue = max(50, requests // 10)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
-        await _sign_in(client)
-        await _time(client, counter, "warm-up", [f"/tickets/{n}" for n in sample.random_numbers[:50]]
+        await sign_in(client)
+        await time_requests(client, counter, "warm-up", [f"/tickets/{n}" for n in sample.random_numbers[:50]]
                     + [f"/tickets?{query}" for _, query in QUEUES] * 5, 200)
         longest_urls = [f"/tickets/{number}" for number, _ in sample.longest]
         results = [
-            await _time(client, counter, "ticket page (random tickets)", [f"/tickets/{n}" for n in sample.random_numbers], 200),
-            await _time(client, counter, "ticket page (5 longest threads, x40)", longest_urls * 40, 200),
-            await _time(client, counter, "ticket JSON (5 longest threads, x40)",
+            await time_requests(client, counter, "ticket page (random tickets)", [f"/tickets/{n}" for n in sample.random_numbers], 200),
+            await time_requests(client, counter, "ticket page (5 longest threads, x40)", longest_urls * 40, 200),
+            await time_requests(client, counter, "ticket JSON (5 longest threads, x40)",
                         [f"/api/tickets/{number}" for number, _ in sample.longest] * 40, 200),
-            await _time(client, counter, "earlier thread entries (longest)",
+            await time_requests(client, counter, "earlier thread entries (longest)",
                         await _earlier_urls(client, [number for number, _ in sample.longest]) * 40, 200,
                         headers={"HX-Request": "true"}),
         ]
         for label, query in QUEUES:
             last = await _last_page(client, query)
-            results.append(await _time(client, counter, f"queue {label} p1", [f"/tickets?{query}"] * per_queue, 200))
-            results.append(await _time(client, counter, f"queue {label} p{last} (last)",
+            results.append(await time_requests(client, counter, f"queue {label} p1", [f"/tickets?{query}"] * per_queue, 200))
+            results.append(await time_requests(client, counter, f"queue {label} p{last} (last)",
                                        [f"/tickets?{query}&page={last}"] * per_queue, 200))
-        results.append(await _time(client, counter, "queue filter swap (HTMX, mine+urgent)",
+        results.append(await time_requests(client, counter, "queue filter swap (HTMX, mine+urgent)",
                                    ["/tickets?view=mine&priority=urgent&sort=due"] * per_queue, 200,
                                    headers={"HX-Request": "true"}))
     return results
@@ -377,7 +277,7 @@ async def _earlier_urls(client: httpx.AsyncClient, numbers: list[str]) -> list[s
     for number in numbers:
         cursor = (await client.get(f"/api/tickets/{number}")).json()["earlier_cursor"]
         if cursor:
-            urls.append(f"/tickets/{number}/thread?before={cursor}")
+            urls.append(f"/tickets/{number}/thread?cursor={cursor}")
     return urls
 
 

@@ -14,7 +14,7 @@ from helpdesk.claims import queries, self_service, service
 from helpdesk.claims.forms import read_claim_form
 from helpdesk.claims.models import Eligibility
 from helpdesk.claims.photos import UPLOAD_LIMIT, photo_store
-from helpdesk.customers.models import Customer
+from helpdesk.customers import service as customers
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import DB, AppSettings, idempotency_key
 
@@ -91,7 +91,7 @@ class WarrantyController(Controller):
         form, photos, claim_input, errors = submission.form, submission.photos, submission.claim, submission.errors
         if not errors and claim_input is not None:
             with db.write() as session:
-                customer = session.get(Customer, verified[0])
+                customer = customers.customer_by_row_id(session, verified[0])
                 try:
                     filed = service.file_claim(session, customer=customer, data=claim_input, photos=photos,
                                                store=photo_store(settings), today=shop_today(), agent_id=None,
@@ -122,7 +122,7 @@ class WarrantyController(Controller):
 
     def _claim_form(self, db, verified: tuple[int, str], *, form: dict, errors: dict, status_code: int = 200) -> Template:
         with db.read() as session:
-            customer = session.get(Customer, verified[0])
+            customer = customers.customer_by_row_id(session, verified[0])
             items = service.claimable_items(session, customer, today=shop_today())
         fileable = [item for item in items if item.check.eligibility != Eligibility.DUPLICATE]
         in_progress = [item for item in items if item.check.eligibility == Eligibility.DUPLICATE]

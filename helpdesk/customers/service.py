@@ -113,6 +113,14 @@ def get_customer(session: Session, code: str) -> Customer:
     return customer
 
 
+def customer_by_row_id(session: Session, row_id: int) -> Customer:
+    """The customer a verified self-service session points at (by row id, which the session keeps)."""
+    customer = session.get(Customer, row_id)
+    if customer is None:
+        raise CustomerNotFound(str(row_id))
+    return customer
+
+
 def customer_from_typed_id(session: Session, text: str) -> tuple[Customer | None, str | None]:
     """(customer, None), or (None, a message for the agent) for what was typed in a customer ID field."""
     if not text.strip():
