@@ -12,9 +12,18 @@ from sqlmodel import Session, col, select
 
 from helpdesk.auth.models import Agent, Role
 
-_hasher = PasswordHasher()
+# argon2-cffi's defaults follow RFC 9106's second recommendation (Argon2id, t=3, 64 MiB).
+PRODUCTION_HASHER = PasswordHasher()
+_hasher = PRODUCTION_HASHER
 # Verifying against this when the e-mail is unknown keeps both answers equally slow.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Hash new passwords with these parameters (the test suite's cheap ones); existing hashes keep their own."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("not-a-real-password")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 

@@ -188,7 +188,7 @@ class Indexer:
                     self.ready.set()
                 seen = outbox.commits_seen()
                 if self.run_once() == 0:
-                    outbox.wait_for_commit(seen, self.poll_seconds)
+                    outbox.wait_for_commit(seen, self.poll_seconds, stop=self._stop)
             except (SearchUnavailable, LockTimeout) as exc:
                 log.warning("search indexer: %s", exc)
                 healthy = False

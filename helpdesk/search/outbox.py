@@ -46,10 +46,10 @@ def commits_seen() -> int:
     return _commit_count
 
 
-def wait_for_commit(seen: int, timeout: float) -> int:
-    """Sleep until a transaction with outbox rows commits in this process (or timeout); returns the counter."""
+def wait_for_commit(seen: int, timeout: float, *, stop: threading.Event | None = None) -> int:
+    """Sleep until a transaction with outbox rows commits in this process, `stop` is set (then woken), or timeout."""
     with _committed:
-        _committed.wait_for(lambda: _commit_count != seen, timeout=timeout)
+        _committed.wait_for(lambda: _commit_count != seen or (stop is not None and stop.is_set()), timeout=timeout)
         return _commit_count
 
 

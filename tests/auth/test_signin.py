@@ -97,6 +97,16 @@ def test_sign_in_without_csrf_token_is_refused(anon, agent):
     assert response.status_code == 403
 
 
+def test_the_desk_hashes_with_argon2id_at_full_cost():
+    """The suite signs in with cheap parameters (tests/conftest.py); the desk itself must not."""
+    from argon2 import Type
+
+    from helpdesk.auth.service import PRODUCTION_HASHER
+
+    assert PRODUCTION_HASHER.type is Type.ID
+    assert PRODUCTION_HASHER.time_cost >= 3 and PRODUCTION_HASHER.memory_cost >= 64 * 1024
+
+
 def test_passwords_are_stored_as_argon2_hashes(db, agent):
     with db.read() as session:
         stored = session.exec(select(Agent.password_hash).where(Agent.id == agent.id)).one()
