@@ -392,8 +392,9 @@ def verify_key_check(keyring: KeyRing, stored: Mapping[str, str]) -> list[str]:
                 wrong.append(key_id)
         # A check for a key the ring lacks belongs to a retired key; rows using it fail on their own, loudly.
     if wrong:
+        which = f"key {wrong[0]} does" if len(wrong) == 1 else f"keys {', '.join(wrong)} do"
         raise WrongKeyError(
-            f"Wrong personal-data key in {keyring.source}: {', '.join(wrong)} "
-            "do not match the keys this database was written with. Refusing to start rather than show garbage."
+            f"Wrong personal-data key in {keyring.source}: {which} not match the keys this database was written with. "
+            "Refusing to start rather than show garbage."
         )
     return [key_id for key_id in (INDEX_KEY_ID, *keyring.key_ids) if key_id not in stored]
