@@ -66,7 +66,7 @@ _DATA_KEY_ID = re.compile(r"k([1-9][0-9]{0,5})")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _CHECK_CONSTANT = b"helpdesk personal-data key check"
 _CHECK_KIND = "key-check"
-# binascii with a translation table: a third faster than base64.urlsafe_b64*, which matters at ~2 µs per AES call.
+# binascii and a translation table: about half the time of base64.urlsafe_b64* (0.4 vs 0.7 µs), next to ~1.5 µs of AES.
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
