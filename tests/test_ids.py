@@ -91,7 +91,7 @@ def test_phone_forms_normalise_to_one_number(typed):
     assert phones.normalise(typed) == "+919812345678"
 
 
-@pytest.mark.parametrize("typed", ["12345", "+44 20 7946 0958", "98123 4567", "1812345678", "98123456789x", ""])
+@pytest.mark.parametrize("typed", ["12345", "98123 4567", "1812345678", "98123456789x", ""])
 def test_not_phone_numbers(typed):
     assert not phones.is_phone(typed)
 
