@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 
 from helpdesk.db import Database
 
@@ -37,9 +37,3 @@ def upgrade(database: Database, revision: str = "head") -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         log.info("%s store is at the newest schema", store)
-
-
-def is_current(database: Database) -> bool:
-    """True when both stores have a schema (cheap check for start-up)."""
-    tables = {"main": "alembic_version", "personal": "alembic_version_personal"}
-    return all(inspect(_engine_for(database, store)).has_table(tables[store]) for store in STORES)

@@ -6,8 +6,28 @@ from datetime import date, datetime
 
 from jinja2 import Environment
 
+from types import SimpleNamespace
+
 from helpdesk import ids
+from helpdesk.claims.models import CONTACT_TIME_MAX, DESCRIPTION_MAX, REASON_MAX
+from helpdesk.customers.service import MAX_LOOKUP_LENGTH
+from helpdesk.history.models import CallOutcome
+from helpdesk.tickets.models import BODY_MAX, COMMENT_MAX, SUBJECT_MAX, SUMMARY_MAX, Priority, TicketChannel
 from helpdesk.timeutil import to_shop_time
+
+# Limits and choices the forms show, from where the rules define them: a template never repeats a number.
+LIMITS = SimpleNamespace(subject=SUBJECT_MAX, body=BODY_MAX, summary=SUMMARY_MAX, comment=COMMENT_MAX,
+                         description=DESCRIPTION_MAX, contact_time=CONTACT_TIME_MAX, reason=REASON_MAX,
+                         lookup=MAX_LOOKUP_LENGTH)
+CALL_OUTCOME_LABELS = {
+    CallOutcome.RESOLVED: "Resolved on the call",
+    CallOutcome.FOLLOW_UP: "Needs follow-up",
+    CallOutcome.CALLBACK: "Call back",
+    CallOutcome.ESCALATED: "Escalated",
+    CallOutcome.NO_ANSWER: "No answer",
+}
+CHOICES = SimpleNamespace(channels=tuple(TicketChannel), priorities=(Priority.NORMAL, Priority.LOW, Priority.HIGH,
+                                                                    Priority.URGENT), call_outcomes=CALL_OUTCOME_LABELS)
 
 
 def group_indian(digits: str) -> str:
@@ -55,7 +75,8 @@ def iso(value: date | datetime | None) -> str:
 
 
 def register(env: Environment) -> None:
-    """Add our filters to the template environment."""
+    """Add our filters and form limits to the template environment."""
+    env.globals.update(limits=LIMITS, choices=CHOICES)
     env.filters.update(
         inr=format_inr,
         date=format_date,

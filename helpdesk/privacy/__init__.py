@@ -1,1 +1,1 @@
-"""Personal data: the separate store, masking, reveal audit, export and erasure."""
+"""Personal data: the separate store's tables, and the encryption and keys that protect them."""

@@ -15,7 +15,6 @@ MIN_PREFIX_CHARS = 2
 # Format characters (Cf) other than the joiners Devanagari needs are invisible junk in a query.
 _KEEP_FORMAT = {"\u200c", "\u200d"}
 _OPERATORS = {"OR": "or", "|": "or", "||": "or", "AND": "and", "&&": "and", "&": "and", "NOT": "not"}
-_SYNTAX = re.compile(r'"|\s+|[^\s"]+')
 _BRACKETS = "()[]{}"
 
 
