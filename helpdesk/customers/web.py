@@ -97,14 +97,14 @@ class CustomerController(Controller):
     @get("/{customer_id:str}/call-form", sync_to_thread=True)
     def call_form(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template:
         """The log-a-call form, swapped into the customer page."""
-        return _action_form(request, db, canonical_id(customer_id), _CALL_FORM, form={}, errors={})
+        return _action_form(request, db, canonical_id(customer_id), _CALL_FORM, form={})
 
     @get("/{customer_id:str}/ticket-form", sync_to_thread=True)
     def ticket_form(self, request: Request, db: DB, customer_id: CustomerIdPath,
                     line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None) -> Template:
         """The new-ticket form (optionally about one purchased item)."""
         return _action_form(request, db, canonical_id(customer_id), _TICKET_FORM,
-                            form={"purchase_line_id": str(line or "")}, errors={})
+                            form={"purchase_line_id": str(line or "")})
 
     @post("/{customer_id:str}/calls", sync_to_thread=True, status_code=200)
     def log_call(self, request: Request, db: DB, customer_id: CustomerIdPath, data: FormData) -> Template | Redirect:
@@ -118,9 +118,7 @@ class CustomerController(Controller):
                                         agent_id=request.user.id)
             except REFUSED as exc:
                 session.rollback()
-                refused = refusal(exc)
-                return _action_form(request, db, code, _CALL_FORM, form=data, errors=refused.errors,
-                                    status_code=refused.status_code)
+                return _action_form(request, db, code, _CALL_FORM, form=data, refused=exc)
             if not wants_partial(request):
                 return Redirect(f"/customers/{code}", status_code=303)
             context = {"customer_id": code, "logged": logged, "entry": history_entry(session, logged.interaction.id),
@@ -139,26 +137,25 @@ class CustomerController(Controller):
                                              agent_id=request.user.id)
             except REFUSED as exc:
                 session.rollback()
-                refused = refusal(exc)
-                return _action_form(request, db, code, _TICKET_FORM, form=data, errors=refused.errors,
-                                    status_code=refused.status_code)
+                return _action_form(request, db, code, _TICKET_FORM, form=data, refused=exc)
         target = f"/tickets/{ticket.number}"
         return ClientRedirect(target) if wants_partial(request) else Redirect(target, status_code=303)
 
 
-def _action_form(request: Request, db: DB, code: str, partial: str, *, form: dict[str, Any], errors: dict[str, str],
-                 status_code: int = 200) -> Template:
-    """One of the customer page's forms: the partial for HTMX, or a page around it without JavaScript."""
+def _action_form(request: Request, db: DB, code: str, partial: str, *, form: dict[str, Any],
+                 refused: Exception | None = None) -> Template:
+    """One of the customer page's forms (again, with messages, if `refused`): the partial for HTMX, or a page."""
+    problem = refusal(refused) if refused is not None else None
     with db.read() as session:
         customer_row_id = queries.customer_row_id(session, code)
         if partial == _CALL_FORM:
             choices = {"open_tickets": open_ticket_choices(session, customer_row_id)}
         else:
             choices = {"items": purchased_items(session, customer_row_id)}
-    context = {"customer_id": code, "form": form, "errors": errors, "new_key": idempotency_key(form),
-               "partial_name": partial, **choices}
+    context = {"customer_id": code, "form": form, "errors": problem.errors if problem else {},
+               "new_key": idempotency_key(form), "partial_name": partial, **choices}
     return render(request, page="customers/action_page.html", partial=partial, context=context,
-                  status_code=form_status(request, status_code))
+                  status_code=form_status(request, problem.status_code if problem else 200))
 
 
 @dataclass

@@ -244,29 +244,26 @@ def iter_all(session_factory, *, batch_size: int = BATCH_SIZE) -> Iterator[list[
 def load(session: Session, doc_type: str, ids: Iterable[int]) -> list[SearchDocument]:
     """The current documents for these ids; ids that no longer exist are simply absent."""
     build, id_column, to_doc = _KINDS[DocType(doc_type)]
-    ids = sorted(set(ids))
-    docs: list[SearchDocument] = []
-    for start in range(0, len(ids), 500):
-        rows = session.exec(build().where(id_column.in_(ids[start:start + 500]))).all()
-        docs.extend(to_doc(row) for row in rows)
-    return docs
+    return [to_doc(row) for chunk in _chunks(ids) for row in session.exec(build().where(id_column.in_(chunk))).all()]
+
+
+def _chunks(ids: Iterable[int], size: int = 500) -> Iterator[list[int]]:
+    """Ids in sorted chunks: an IN list of a few hundred stays well inside every database's parameter limit."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
 
 
 def interactions_of_tickets(session: Session, ticket_ids: Iterable[int]) -> list[int]:
     """A ticket's status, number and product are indexed with each of its interactions: they change together."""
-    ticket_ids = sorted(set(ticket_ids))
-    found: list[int] = []
-    for start in range(0, len(ticket_ids), 500):
-        found.extend(session.exec(select(I.c.id).where(I.c.ticket_id.in_(ticket_ids[start:start + 500]))).scalars())
-    return found
+    return [row_id for chunk in _chunks(ticket_ids)
+            for row_id in session.exec(select(I.c.id).where(I.c.ticket_id.in_(chunk))).scalars()]
 
 
 def claims_of_tickets(session: Session, ticket_ids: Iterable[int]) -> list[int]:
-    ticket_ids = sorted(set(ticket_ids))
-    found: list[int] = []
-    for start in range(0, len(ticket_ids), 500):
-        found.extend(session.exec(select(W.c.id).where(W.c.ticket_id.in_(ticket_ids[start:start + 500]))).scalars())
-    return found
+    """A claim is indexed with its ticket's status and assignee, too."""
+    return [row_id for chunk in _chunks(ticket_ids)
+            for row_id in session.exec(select(W.c.id).where(W.c.ticket_id.in_(chunk))).scalars()]
 
 
 # --- what a result shows ------------------------------------------------------------------------
