@@ -1,5 +1,6 @@
 """Imports every table so both metadata objects are complete (Alembic and the app rely on this)."""
 
+from helpdesk.audit.models import AuditEntry
 from helpdesk.auth.models import Agent
 from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
 from helpdesk.customers.models import Customer
@@ -17,6 +18,7 @@ __all__ = [
     "MAIN_METADATA",
     "PERSONAL_METADATA",
     "Agent",
+    "AuditEntry",
     "Counter",
     "SearchOutbox",
     "SelfServiceAttempt",
