@@ -72,7 +72,8 @@ def prepare(db_dir: Path, customers: int, seed: int) -> Database:
     from helpdesk.customers.models import Customer
     from helpdesk.demo.generator import load
 
-    database = Database.from_settings(settings_for(db_dir))
+    # The benchmark database is local: its personal-data key file is made beside it on first use.
+    database = Database.from_settings(settings_for(db_dir), create_keys=True)
     migrate.upgrade(database)
     with database.read() as session:
         existing = session.exec(select(func.count()).select_from(Customer)).one()[0]

@@ -25,7 +25,7 @@ from helpdesk.db import Database
 def _sample(database: Database, how_many: int, seed: int) -> tuple[list[str], list[str], list[str]]:
     """Random customers, the heaviest customers (longest histories) and random phone numbers."""
     from helpdesk.customers.models import Customer
-    from helpdesk.privacy.models import PersonalRecord
+    from helpdesk.privacy import store as personal
     from helpdesk.history.models import Interaction
 
     rng = random.Random(seed)
@@ -38,9 +38,7 @@ def _sample(database: Database, how_many: int, seed: int) -> tuple[list[str], li
             .order_by(func.count().desc()).limit(5)
         ).scalars().all()
         heavy = list(session.exec(select(Customer.code).where(Customer.id.in_(heavy_ids))).scalars())
-        phones = list(session.exec(
-            select(PersonalRecord.phone).where(PersonalRecord.customer_code.in_(codes[: how_many // 2]))
-        ).scalars())
+        phones = [record.phone for record in personal.read_many(session, codes[: how_many // 2]).values()]
     rng.shuffle(codes)
     return codes, heavy, [p for p in phones if p]
 

@@ -76,10 +76,11 @@ def _copy_database(source: Path, work: Path) -> tuple[Path, Path]:
     return work / "helpdesk.db", work / "helpdesk-personal.db"
 
 
-def _settings(main: Path, personal: Path, work: Path) -> Settings:
+def _settings(main: Path, personal: Path, work: Path, key_file: Path) -> Settings:
     return Settings.from_env({"HELPDESK_DATABASE_URL": f"sqlite:///{main}", "HELPDESK_PERSONAL_DATABASE_URL":
                               f"sqlite:///{personal}", "HELPDESK_INDEX_DIR": str(work / "index"),
-                              "HELPDESK_DATA_DIR": str(work / "data"), "HELPDESK_SECRET_KEY": "bench-" * 8}, cwd=work)
+                              "HELPDESK_DATA_DIR": str(work / "data"), "HELPDESK_SECRET_KEY": "bench-" * 8,
+                              "HELPDESK_PERSONAL_KEY_FILE": str(key_file)}, cwd=work)
 
 
 # --- FTS5 beside Whoosh -------------------------------------------------------------------------------
@@ -268,12 +269,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200, help="queries per category")
     parser.add_argument("--freshness-samples", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keys", type=Path, default=None, help="the database's personal-data key file")
     parser.add_argument("--reuse-index", action="store_true", help="skip the timed rebuild if an index exists")
     parser.add_argument("--skip-cli-rebuild", action="store_true", help="skip the rebuild-while-searching run")
     args = parser.parse_args(argv)
 
     main_db, personal_db = _copy_database(args.db, args.work_dir)
-    settings = _settings(main_db, personal_db, args.work_dir)
+    # The copy is read with the original's personal-data keys (bench.desk keeps them in DIR/data/personal_keys).
+    settings = _settings(main_db, personal_db, args.work_dir, args.keys or args.db.parent / "data" / "personal_keys")
     db = Database.from_settings(settings)
     layout = IndexLayout(settings.index_dir)
     engine = SearchEngine(layout)

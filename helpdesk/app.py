@@ -34,6 +34,8 @@ from helpdesk.db import Database
 from helpdesk.web_helpers import provide_db, provide_settings
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
+from helpdesk.privacy import store as personal
+from helpdesk.privacy.logs import mask_access_log
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.web import SearchApiController, SearchController
 from helpdesk.tickets.api import TicketApiController
@@ -88,6 +90,10 @@ def _prepare_storage(settings: Settings, database: Database) -> None:
     (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)
     database.check()
     migrate.upgrade(database)
+    # A wrong key fails here, loudly, before any page could show garbage.
+    with database.write() as session:
+        personal.check_keys(session)
+    mask_access_log()
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:

@@ -1,4 +1,4 @@
-"""The `helpdesk` command: demo, serve, db upgrade, fixtures load, index rebuild, user create."""
+"""The `helpdesk` command: demo, serve, db upgrade, fixtures load, index rebuild, user create, keys."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 
 from helpdesk.config import Settings
 from helpdesk.db import Database, DatabaseConfigError
+from helpdesk.privacy.crypto import KeyConfigError
 
 DEMO_AGENT_EMAIL = "demo@helpdesk.local"
 DEMO_TEAM = (
@@ -23,11 +24,19 @@ def _setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def _open_database(settings: Settings) -> Database:
+def _open_database(settings: Settings, *, create_keys: bool = False, upgrade: bool = True) -> Database:
+    """Both stores at the newest schema, with the personal-data keys checked; any problem is one line."""
+    from helpdesk import migrate
+    from helpdesk.privacy import store
+
     try:
-        database = Database.from_settings(settings)
+        database = Database.from_settings(settings, create_keys=create_keys)
         database.check()
-    except DatabaseConfigError as exc:
+        if upgrade:
+            migrate.upgrade(database)
+            with database.write() as session:
+                store.check_keys(session)
+    except (DatabaseConfigError, KeyConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     return database
 
@@ -51,10 +60,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade both stores (main and personal data) to the newest schema."""
-    from helpdesk import migrate
-
-    database = _open_database(_settings())
-    migrate.upgrade(database)
+    _open_database(_settings())
     click.echo("Both stores are at the newest schema.")
 
 
@@ -70,11 +76,10 @@ def fixtures() -> None:
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def fixtures_load(customers: int, seed: int, append: bool, no_progress: bool) -> None:
     """Generate deterministic demo customers, purchases, tickets, claims and history."""
-    from helpdesk import migrate
     from helpdesk.demo.generator import DemoDataExists, load
 
-    database = _open_database(_settings())
-    migrate.upgrade(database)
+    # Demo data is for local use: a key file is made if there is none (a server never makes keys).
+    database = _open_database(_settings(), create_keys=True)
     try:
         summary = load(database, customers=customers, seed=seed, progress=not no_progress, append=append)
     except DemoDataExists as exc:
@@ -95,14 +100,12 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (required).")
 def user_create(email: str, role: str, name: str | None, password_stdin: bool) -> None:
     """Create an agent, or reset an existing agent's password and role."""
-    from helpdesk import migrate
     from helpdesk.auth.service import AgentError, create_or_update_agent
 
     if not password_stdin:
         raise click.UsageError("pass the password on standard input with --password-stdin (never on the command line)")
     password = sys.stdin.readline().rstrip("\r\n")
     database = _open_database(_settings())
-    migrate.upgrade(database)
     try:
         with database.write() as session:
             agent = create_or_update_agent(session, email=email, password=password, role=role, name=name)
@@ -137,11 +140,8 @@ def _build_search_index(settings: Settings, database: Database, *, only_if_unusa
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def index_rebuild(procs: int | None, no_progress: bool) -> None:
     """Rebuild the search index from the database into a new directory and swap it in; search keeps answering."""
-    from helpdesk import migrate
-
     settings = _settings()
     database = _open_database(settings)
-    migrate.upgrade(database)
     _build_search_index(settings, database, procs=procs, progress=not no_progress)
 
 
@@ -174,13 +174,11 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 def demo(customers: int, seed: int, host: str, port: int) -> None:
     """Migrate, load demo data (first run only), create a demo login and serve."""
-    from helpdesk import migrate
     from helpdesk.auth.service import create_or_update_agent
     from helpdesk.demo.generator import DemoDataExists, load
 
     settings = _settings()
-    database = _open_database(settings)
-    migrate.upgrade(database)
+    database = _open_database(settings, create_keys=True)
     password = secrets.token_urlsafe(12)
     with database.write() as session:
         create_or_update_agent(session, email=DEMO_AGENT_EMAIL, password=password, role="supervisor", name="Demo Agent")
@@ -200,3 +198,59 @@ def demo(customers: int, seed: int, host: str, port: int) -> None:
     click.echo("  (a new password is made on every `helpdesk demo`; press Ctrl+C to stop)")
     click.echo("")
     _serve(settings, host, port, 1)
+
+
+@main.group()
+def keys() -> None:
+    """Personal-data keys: rotate, see which keys are in use, retire an old one."""
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """Which data key writes, and how many stored values each key protects."""
+    from helpdesk.privacy import store
+
+    database = _open_database(_settings())
+    with database.read() as session:
+        usage = store.key_usage(session)
+    click.echo(f"Keys from {database.keyring.source}; {database.keyring.writer} writes.")
+    for key_id in database.keyring.key_ids:
+        click.echo(f"  {key_id}: {usage.get(key_id, 0):,} values")
+
+
+@keys.command("rotate")
+@click.option("--no-new-key", is_flag=True, help="Re-encrypt to the newest key already listed (keys set in the environment).")
+@click.option("--batch", type=click.IntRange(10, 10_000), default=500, show_default=True, help="Records per transaction.")
+def keys_rotate(no_new_key: bool, batch: int) -> None:
+    """Add a data key and re-encrypt every record to it in short batches; the desk keeps serving meanwhile."""
+    from helpdesk.privacy import rotation
+
+    settings = _settings()
+    database = _open_database(settings)
+    try:
+        if not no_new_key:
+            rotation.add_key(database, settings)
+            click.echo(f"Added data key {database.keyring.writer}; new values are written with it.")
+        report = rotation.reencrypt_all(database, batch=batch)
+    except KeyConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Re-encrypted {report.records_changed:,} records to {report.writer} in {report.seconds:.1f} s "
+               f"({report.rate:,.0f} records/s).")
+    for key_id, count in sorted(report.usage.items()):
+        click.echo(f"  {key_id}: {count:,} values")
+    click.echo("Restart running desks so they write with the new key; retire an old key once it protects 0 values.")
+
+
+@keys.command("retire")
+@click.argument("key_id")
+def keys_retire(key_id: str) -> None:
+    """Remove an old data key, once no stored value uses it (keep it with backups made while it was in use)."""
+    from helpdesk.privacy import rotation
+
+    settings = _settings()
+    database = _open_database(settings)
+    try:
+        rotation.retire(database, settings, key_id)
+    except KeyConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Retired {key_id}; keys left: {', '.join(database.keyring.key_ids)}.")

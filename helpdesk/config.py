@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,10 @@ class Settings:
     personal_database_url: str
     index_dir: Path
     data_dir: Path
-    secret_key: str
+    secret_key: str = field(repr=False)
+    # The personal-data keys as text (HELPDESK_PERSONAL_KEYS), or None to use the key file; never in a repr or log.
+    personal_keys: str | None = field(default=None, repr=False)
+    personal_key_file: Path | None = None
     secure_cookies: bool = False
     session_max_age: int = 12 * 3600
     reload_templates: bool = False
@@ -38,12 +41,15 @@ class Settings:
         personal_url = env.get("HELPDESK_PERSONAL_DATABASE_URL") or default_personal_url(database_url)
         index_dir = Path(env.get("HELPDESK_INDEX_DIR") or cwd / "search_index")
         secret = env.get("HELPDESK_SECRET_KEY") or load_or_create_secret(data_dir)
+        key_file = env.get("HELPDESK_PERSONAL_KEY_FILE", "").strip()
         return cls(
             database_url=database_url,
             personal_database_url=personal_url,
             index_dir=index_dir,
             data_dir=data_dir,
             secret_key=secret,
+            personal_keys=env.get("HELPDESK_PERSONAL_KEYS", "").strip() or None,
+            personal_key_file=Path(key_file).expanduser() if key_file else data_dir / "personal_keys",
             secure_cookies=env.get("HELPDESK_SECURE_COOKIES", "0") == "1",
             reload_templates=env.get("HELPDESK_RELOAD_TEMPLATES", "0") == "1",
         )

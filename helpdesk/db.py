@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -14,18 +14,21 @@ from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session
 
 from helpdesk.config import Settings
+from helpdesk.privacy import keys
+from helpdesk.privacy.crypto import KeyRing
 from helpdesk.privacy.models import PersonalBase
 
 log = logging.getLogger("helpdesk.db")
 
 _IMMEDIATE = "helpdesk_begin_immediate"
+PERSONAL_KEYS = "personal_keys"
 
 
 class DatabaseConfigError(RuntimeError):
     """The configured database URL cannot be used; the message says why in one line."""
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, secure_delete: bool = False) -> None:
     """Pragmas on every connection, and transactions we begin ourselves.
 
     pysqlite's legacy transaction handling begins lazily and loses concurrent read-modify-write
@@ -41,6 +44,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        if secure_delete:
+            # Overwrite deleted and updated content instead of leaving it in free pages (erasure, re-encryption).
+            cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -51,7 +57,7 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, secure_delete: bool = False) -> Engine:
     """An engine for one store; SQLite files get their directory created and our pragmas."""
     try:
         parsed = make_url(url)
@@ -66,7 +72,7 @@ def make_engine(url: str) -> Engine:
             if not path.exists():
                 log.info("database file %s does not exist yet: creating it", path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, secure_delete=secure_delete)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
@@ -82,8 +88,10 @@ class TwoStoreSession(Session):
     Cheaper than Session(binds=...), which inspects every statement's entities on every execute.
     """
 
-    def __init__(self, *, main: Engine, personal: Engine) -> None:
-        super().__init__(bind=main, expire_on_commit=False)
+    def __init__(self, *, main: Engine, personal: Engine, keyring: KeyRing | None = None) -> None:
+        # The key ring travels with the session: helpdesk.privacy.store, the one module that touches personal
+        # data, finds it here, so no caller has to pass keys along.
+        super().__init__(bind=main, expire_on_commit=False, info={PERSONAL_KEYS: keyring})
         self._personal_engine = personal
 
     def get_bind(self, mapper=None, clause=None, **kw):
@@ -100,20 +108,28 @@ class TwoStoreSession(Session):
 
 @dataclass
 class Database:
-    """Both stores. Read sessions begin plainly; write sessions take the write lock up front on SQLite."""
+    """Both stores, and the personal-data keys. Read sessions begin plainly; write sessions take the write lock
+    up front on SQLite."""
 
     main: Engine
     personal: Engine
+    keyring: KeyRing | None = field(default=None, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
-        return cls(main=make_engine(settings.database_url), personal=make_engine(settings.personal_database_url))
+    def from_settings(cls, settings: Settings, *, create_keys: bool = False) -> Database:
+        """Both stores, with the keys the settings name (KeyConfigError, one line, when there are none).
+
+        create_keys=True (demo data, local use) makes a key file when there is none; a server never does.
+        """
+        keyring = keys.load_for(settings, create=create_keys)
+        return cls(main=make_engine(settings.database_url),
+                   personal=make_engine(settings.personal_database_url, secure_delete=True), keyring=keyring)
 
     def _session(self, *, write: bool) -> TwoStoreSession:
         options = {_IMMEDIATE: True} if write else {}
         main = self.main.execution_options(**options) if options else self.main
         personal = self.personal.execution_options(**options) if options else self.personal
-        return TwoStoreSession(main=main, personal=personal)
+        return TwoStoreSession(main=main, personal=personal, keyring=self.keyring)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -35,5 +35,7 @@ def upgrade(database: Database, revision: str = "head") -> None:
         config = alembic_config(store)
         with engine.begin() as connection:
             config.attributes["connection"] = connection
+            # Data migrations of the personal store encrypt with these (p0002).
+            config.attributes["keyring"] = database.keyring
             command.upgrade(config, revision)
         log.info("%s store is at the newest schema", store)

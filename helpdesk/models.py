@@ -4,7 +4,7 @@ from helpdesk.audit.models import AuditEntry
 from helpdesk.auth.models import Agent
 from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
 from helpdesk.customers.models import Customer
-from helpdesk.privacy.models import PersonalBase, PersonalRecord
+from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchOutbox
 from helpdesk.history.models import Interaction
@@ -26,6 +26,7 @@ __all__ = [
     "ClaimPhoto",
     "Customer",
     "Interaction",
+    "PersonalKeyCheck",
     "PersonalRecord",
     "Product",
     "Purchase",

@@ -20,8 +20,11 @@ from helpdesk.auth import service as auth_service
 from helpdesk.app import create_app
 from helpdesk.config import Settings
 from helpdesk.db import Database
+from helpdesk.privacy.crypto import format_keys, generate_keyring
 
 PASSWORD = "correct horse battery"
+# Fresh personal-data keys for each run, given the way production gives them (the environment).
+TEST_KEYS = format_keys(generate_keyring())
 
 # Argon2's production cost (~64 MiB and tens of milliseconds a hash) is the point against stolen hashes and pure
 # waiting in a suite that signs in hundreds of times. A hash carries its own parameters, so these cheap ones change
@@ -54,7 +57,7 @@ def _drop_schemas(base_url: str, schemas: list[str]) -> None:
 def settings(tmp_path_factory) -> Iterator[Settings]:
     root = tmp_path_factory.mktemp("helpdesk")
     env = {"HELPDESK_SECRET_KEY": secrets.token_urlsafe(32), "HELPDESK_INDEX_DIR": str(root / "index"),
-           "HELPDESK_DATA_DIR": str(root / "data")}
+           "HELPDESK_DATA_DIR": str(root / "data"), "HELPDESK_PERSONAL_KEYS": TEST_KEYS}
     base = os.environ.get("HELPDESK_TEST_DATABASE_URL")
     schemas: list[str] = []
     if base:
@@ -96,6 +99,18 @@ def csrf_from(html: str) -> str:
     match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF field on the page"
     return match.group(1)
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    """A fresh working directory for `helpdesk` commands, configured as an operator would: secret and keys set."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("HELPDESK_DATABASE_URL", "HELPDESK_PERSONAL_DATABASE_URL", "HELPDESK_INDEX_DIR", "HELPDESK_DATA_DIR",
+                 "HELPDESK_PERSONAL_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HELPDESK_SECRET_KEY", "test-secret-test-secret-test-secret")
+    monkeypatch.setenv("HELPDESK_PERSONAL_KEYS", TEST_KEYS)
+    return tmp_path
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from helpdesk.auth.service import create_or_update_agent
 from helpdesk.claims.models import WarrantyClaim
 from helpdesk.customers.models import Customer
 from helpdesk.db import Database
-from helpdesk.privacy.models import PersonalRecord
+from helpdesk.privacy import store as personal
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.history import service as history
 from helpdesk.history.models import Interaction
@@ -38,7 +38,7 @@ def customer(db: Database, *, name: str = "Test Customer", phone: str | None = N
     with db.write() as session:
         row = Customer(code=code, created_at=created_at or datetime(2020, 5, 17, 6, 30, tzinfo=UTC), **fields)
         session.add(row)
-        session.add(PersonalRecord(customer_code=code, full_name=name, phone=phone, email=email, city=city))
+        personal.save(session, personal.PersonalDetails(code, full_name=name, phone=phone, email=email, city=city))
         session.commit()
         session.refresh(row)
         return row

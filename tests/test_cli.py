@@ -13,12 +13,8 @@ from helpdesk.db import Database
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in ("HELPDESK_DATABASE_URL", "HELPDESK_PERSONAL_DATABASE_URL", "HELPDESK_INDEX_DIR", "HELPDESK_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HELPDESK_SECRET_KEY", "test-secret-test-secret-test-secret")
-    return tmp_path
+def env(cli_env):
+    return cli_env
 
 
 @pytest.mark.parametrize("args", [[], ["demo"], ["serve"], ["db", "upgrade"], ["fixtures", "load"], ["user", "create"]])

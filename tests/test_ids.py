@@ -55,7 +55,8 @@ def test_exhaustive_single_errors_for_a_sample():
 
 def test_generate_is_random_valid_and_never_starts_with_zero():
     codes = {ids.generate() for _ in range(2000)}
-    assert len(codes) == 2000
+    # 2,000 draws from 90 million: a repeat or two happens (birthday odds ~2 %); many would mean a weak generator.
+    assert len(codes) >= 1995
     assert all(ids.is_valid(code) and code[0] != "0" for code in codes)
 
 

@@ -12,7 +12,7 @@ from helpdesk import ids
 from helpdesk.claims.models import ClaimPhoto, ClaimStatus, Eligibility, WarrantyClaim
 from helpdesk.claims.rules import NEXT_CLAIM_STATUSES, EligibilityCheck, check_eligibility, needs_supervisor
 from helpdesk.customers.models import Customer
-from helpdesk.privacy.models import PersonalRecord
+from helpdesk.privacy import store as personal
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.history.models import Interaction, InteractionKind
 from helpdesk.tickets.models import Ticket
@@ -57,7 +57,7 @@ def claim_page(session: Session, claim: WarrantyClaim, *, today: date) -> ClaimP
         .where(PurchaseLine.id == claim.purchase_line_id)
     ).one()
     code, product, category, model, months, serial, purchased_on, order_number = row
-    record = session.get(PersonalRecord, code)
+    record = personal.read(session, code)
     ticket_number = session.exec(select(Ticket.number).where(Ticket.id == claim.ticket_id)).first() if claim.ticket_id else None
     photo_ids = list(session.exec(select(ClaimPhoto.id).where(ClaimPhoto.claim_id == claim.id).order_by(ClaimPhoto.id)).all())
     history = [HistoryEntry(claim.filed_at, f"Filed ({'self-service' if claim.filed_via == 'self_service' else 'by an agent'}), "

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from helpdesk import ids
 from helpdesk.claims.models import SelfServiceAttempt
 from helpdesk.customers.models import Customer
-from helpdesk.privacy.models import PersonalRecord
+from helpdesk.privacy import store as personal
 from helpdesk.sales.models import Purchase
 
 WINDOW = timedelta(minutes=15)
@@ -52,7 +52,8 @@ def check_rate_limit(session: Session, *, customer_key: str, client_key: str, no
 def _second_fact_matches(session: Session, customer: Customer, second_fact: str) -> bool:
     fact = second_fact.strip().upper().replace(" ", "")
     if fact.isdigit() and len(fact) == 4:
-        phone = session.exec(select(PersonalRecord.phone).where(PersonalRecord.customer_code == customer.code)).first()
+        record = personal.read(session, customer.code)
+        phone = record.phone if record else None
         return bool(phone) and hmac.compare_digest(phone[-4:], fact)
     if not fact or len(fact) > 40:
         return False

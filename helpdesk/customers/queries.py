@@ -20,7 +20,7 @@ from helpdesk.customers.models import Customer
 from helpdesk.customers.single_view import ClaimView, CustomerView, Profile
 from helpdesk.history.queries import customer_timeline
 from helpdesk.paging import Page, next_offset, parse_offset
-from helpdesk.privacy.models import PersonalRecord
+from helpdesk.privacy import store as personal
 from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseLine
 from helpdesk.sales.queries import purchases_page
 from helpdesk.tickets.models import OPEN_STATUSES, Ticket
@@ -43,10 +43,6 @@ _HEADER = select(
     select(func.count(Ticket.id)).where(Ticket.customer_id == Customer.id, col(Ticket.status).in_(OPEN_STATUSES))
     .scalar_subquery(),
 ).where(Customer.code == bindparam("code"))
-
-_PERSONAL = select(PersonalRecord.full_name, PersonalRecord.phone, PersonalRecord.email, PersonalRecord.city).where(
-    PersonalRecord.customer_code == bindparam("code")
-)
 
 _ROW_ID = select(Customer.id).where(Customer.code == bindparam("code"))
 
@@ -79,8 +75,8 @@ def _profile(session: Session, code: str) -> tuple[Profile, int]:
     if header is None:
         raise CustomerNotFound(code)
     customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count = header
-    record = session.execute(_PERSONAL, {"code": code}).first()
-    name, phone, email, city = record if record else (None, None, None, None)
+    record = personal.read(session, code)
+    name, phone, email, city = (record.full_name, record.phone, record.email, record.city) if record else (None,) * 4
     return Profile(
         customer_id=code,
         customer_id_grouped=ids.format_grouped(code),

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from helpdesk import ids, phones
 from helpdesk.customers.errors import CustomerNotFound
 from helpdesk.customers.models import Customer
-from helpdesk.privacy.models import PersonalRecord
+from helpdesk.privacy import store as personal
 
 MAX_LOOKUP_LENGTH = 64
 
@@ -77,21 +76,17 @@ def _invalid_id_message(reason: str) -> str:
 
 def customers_by_phone(session: Session, phone: str) -> list[LookupChoice]:
     """Customers whose main or second number is this (normalised) phone."""
-    records = session.exec(
-        select(PersonalRecord)
-        .where(or_(PersonalRecord.phone == phone, PersonalRecord.alt_phone == phone))
-        .order_by(PersonalRecord.full_name)
-        .limit(20)
-    ).all()
-    if not records:
+    codes = personal.codes_by_phone(session, phone)
+    if not codes:
         return []
     # The personal store may name customers the main store no longer has (or not yet): keep only real ones.
-    known = set(session.exec(select(Customer.code).where(col(Customer.code).in_([r.customer_code for r in records]))).all())
-    return [
-        LookupChoice(customer_id=r.customer_code, name=r.full_name, phone_masked=phones.mask(r.phone), city=r.city)
-        for r in records
-        if r.customer_code in known
-    ]
+    known = set(session.exec(select(Customer.code).where(col(Customer.code).in_(codes))).all())
+    records = personal.read_many(session, [code for code in codes if code in known])
+    return sorted(
+        (LookupChoice(customer_id=code, name=r.full_name, phone_masked=phones.mask(r.phone), city=r.city)
+         for code, r in records.items()),
+        key=lambda choice: ((choice.name or "").casefold(), choice.customer_id),
+    )
 
 
 def _lookup_phone(session: Session, text: str, phone: str) -> LookupResult:

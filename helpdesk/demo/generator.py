@@ -24,6 +24,7 @@ from helpdesk.demo.history import HISTORY_YEARS, HistoryMaker
 from helpdesk.demo.people import PeopleMaker
 from helpdesk.demo.rows import TABLES, Clock, IdCounters, Rows, StockedProduct
 from helpdesk.demo.texts import TICKET_FIELDS, TextWriter
+from helpdesk.privacy import store as personal_store
 from helpdesk.privacy.models import PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.history import service as history
@@ -261,8 +262,7 @@ def load(db: Database, *, customers: int, seed: int, progress: bool = True, toda
         if existing_customers:
             used_codes.update(main.execute(select(customer_table.c.code)).scalars())
             used_codes.update(personal.execute(select(PERSONAL_TABLE.c.customer_code)).scalars())
-            people.used_phones.update(personal.execute(
-                select(PERSONAL_TABLE.c.phone).where(PERSONAL_TABLE.c.phone.is_not(None))).scalars())
+            people.used_phones.update(personal_store.stored_phones(personal, db.keyring))
         maker = HistoryMaker(fixtures, rng, writer, clock, counters, products=products, tag_ids=tag_ids,
                              agent_ids=agent_ids, sla=_sla_targets(main))
 
@@ -276,7 +276,8 @@ def load(db: Database, *, customers: int, seed: int, progress: bool = True, toda
                 else:
                     _insert(main, MAIN_TABLES[name], rows.tables[name])
                 counts[name] += len(rows.tables[name])
-            _insert(personal, PERSONAL_TABLE, rows.personal)
+            # Encrypted through the one module that handles personal data, as every other write is.
+            _insert(personal, PERSONAL_TABLE, personal_store.bulk_rows(db.keyring, rows.personal))
             counts["personal_record"] += len(rows.personal)
 
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -22,6 +22,12 @@ KEY_FILE_NAME = "personal_keys"
 log = logging.getLogger(__name__)
 
 
+def load_for(settings, *, create: bool = False) -> KeyRing:
+    """The key ring these settings name (HELPDESK_PERSONAL_KEYS, else the key file); create=True only for local use."""
+    env = {KEYS_ENV: settings.personal_keys or "", KEY_FILE_ENV: str(settings.personal_key_file or "")}
+    return load_keyring(env, settings.data_dir, create=create)
+
+
 def key_file_path(env: Mapping[str, str], data_dir: Path) -> Path:
     """Where the key file is: HELPDESK_PERSONAL_KEY_FILE, else <data dir>/personal_keys."""
     configured = env.get(KEY_FILE_ENV, "").strip()

@@ -16,7 +16,7 @@ from helpdesk.auth.models import Agent
 from helpdesk.customers.models import Customer
 from helpdesk.history.queries import HistoryEntry, ticket_thread
 from helpdesk.paging import Page, next_offset, parse_offset
-from helpdesk.privacy.models import PersonalRecord
+from helpdesk.privacy import store as personal
 from helpdesk.sales.queries import PurchaseView, purchases_page
 from helpdesk.tickets.models import OPEN_STATUSES, Priority, Tag, Ticket, TicketStatus, TicketTag
 from helpdesk.tickets.workflow import BREACH_WARNING, NEXT_STATUSES, sla_state
@@ -246,7 +246,7 @@ def tag_names(session: Session) -> list[str]:
 def ticket_page(session: Session, ticket: Ticket, *, today: date, now: datetime) -> TicketPage:
     """Everything the ticket page shows, in a fixed number of queries whatever the thread's length."""
     customer = session.get(Customer, ticket.customer_id)
-    record = session.get(PersonalRecord, customer.code)
+    record = personal.read(session, customer.code)
     thread = thread_page(session, ticket.id)
     agents = agent_choices(session)
     names = dict(agents)

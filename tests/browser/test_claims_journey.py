@@ -24,7 +24,7 @@ from helpdesk.claims.models import (
 from helpdesk.claims.photos import PhotoStore
 from helpdesk.claims.self_service import NOT_VERIFIED
 from helpdesk.customers.models import Customer
-from helpdesk.privacy.models import PersonalRecord
+from helpdesk.privacy import store as personal
 from helpdesk.timeutil import shop_today
 from tests import factories
 
@@ -111,9 +111,7 @@ def owner(db) -> Owner:
     name, address, city, pin_code, phone = "Kavita Deshpande", "14 Laxmi Road, Sadashiv Peth", "Pune", "411030", _unique_phone()
     cust = factories.customer(db, name=name, phone=phone, city=city)
     with db.write() as session:
-        record = session.get(PersonalRecord, cust.code)
-        record.address_line, record.pin_code = address, pin_code
-        session.add(record)
+        personal.update(session, cust.code, address_line=address, pin_code=pin_code)
         session.commit()
     washer = factories.product(db, name="Front-load washing machine 8 kg", model_number="WM-8KG-BRW",
                                warranty_months=24, category="Washing machine")

@@ -33,7 +33,7 @@ def buyer(db) -> Buyer:
     recent = factories.purchase(db, customer, on=shop_today() - timedelta(days=100), lines=[(washer, "WM8-SN-1", 3_500_000)])
     old = factories.purchase(db, customer, on=date(2021, 5, 1), lines=[(fridge, "RF44-SN-9", 4_000_000)])
     with db.read() as session:
-        from helpdesk.privacy.models import PersonalRecord
+        from helpdesk.privacy import store as personal
 
-        phone = session.get(PersonalRecord, customer.code).phone
+        phone = personal.read(session, customer.code).phone
     return Buyer(customer, factories.line_of(db, recent), factories.line_of(db, old), recent.order_number, phone[-4:])
