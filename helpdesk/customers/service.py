@@ -76,15 +76,14 @@ def _invalid_id_message(reason: str) -> str:
 
 def customers_by_phone(session: Session, phone: str) -> list[LookupChoice]:
     """Customers whose main or second number is this (normalised) phone."""
-    codes = personal.codes_by_phone(session, phone)
-    if not codes:
+    records = personal.find_by_phone(session, phone)
+    if not records:
         return []
     # The personal store may name customers the main store no longer has (or not yet): keep only real ones.
-    known = set(session.exec(select(Customer.code).where(col(Customer.code).in_(codes))).all())
-    records = personal.read_many(session, [code for code in codes if code in known])
+    known = set(session.exec(select(Customer.code).where(col(Customer.code).in_([r.customer_code for r in records]))).all())
     return sorted(
-        (LookupChoice(customer_id=code, name=r.full_name, phone_masked=phones.mask(r.phone), city=r.city)
-         for code, r in records.items()),
+        (LookupChoice(customer_id=r.customer_code, name=r.full_name, phone_masked=phones.mask(r.phone), city=r.city)
+         for r in records if r.customer_code in known),
         key=lambda choice: ((choice.name or "").casefold(), choice.customer_id),
     )
 

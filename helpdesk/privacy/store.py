@@ -108,16 +108,23 @@ def read_many(session: Session, codes: Iterable[str]) -> dict[str, PersonalDetai
     return {row.customer_code: _details(keyring, row) for row in session.execute(_MANY, {"codes": codes})}
 
 
-def codes_by_phone(session: Session, phone: str) -> list[str]:
-    """Customers whose main or second number is this one (any form; matched through the blind index)."""
+_BY_PHONE = (select(*_COLUMNS).where(or_(_R.c.phone_index == bindparam("index"), _R.c.alt_phone_index == bindparam("index")))
+             .order_by(_R.c.customer_code).limit(MATCHES_MAX))
+
+
+def find_by_phone(session: Session, phone: str) -> list[PersonalDetails]:
+    """Records whose main or second number is this one (any form; matched through the blind index): one query."""
     normalised = normalised_for_index("phone", phone)
     if normalised is None:
         return []
-    index = keyring_of(session).blind_index("phone", normalised)
-    return list(session.execute(
-        select(_R.c.customer_code).where(or_(_R.c.phone_index == index, _R.c.alt_phone_index == index))
-        .order_by(_R.c.customer_code).limit(MATCHES_MAX)
-    ).scalars())
+    keyring = keyring_of(session)
+    rows = session.execute(_BY_PHONE, {"index": keyring.blind_index("phone", normalised)})
+    return [_details(keyring, row) for row in rows]
+
+
+def codes_by_phone(session: Session, phone: str) -> list[str]:
+    """Customers whose main or second number is this one."""
+    return [details.customer_code for details in find_by_phone(session, phone)]
 
 
 def codes_by_email(session: Session, email: str) -> list[str]:
