@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, Text
+from sqlalchemy import Index, Text, text
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
@@ -36,11 +36,18 @@ class Remedy(StrEnum):
     REFUND = "refund"
 
 
+# Keep in step with claims.rules.OPEN_CLAIM_STATUSES (a test checks they agree).
+_OPEN_SQL = "status IN ('submitted', 'in_review', 'approved', 'in_repair')"
+
+
 class WarrantyClaim(SQLModel, table=True):
     __tablename__ = "warranty_claim"
     __table_args__ = (
         Index("ix_claim_customer_filed", "customer_id", "filed_at"),
         Index("ix_claim_status_filed", "status", "filed_at"),
+        # One open claim per item, enforced by the database (two simultaneous filings cannot both pass).
+        Index("uq_claim_open_per_line", "purchase_line_id", unique=True, sqlite_where=text(_OPEN_SQL),
+              postgresql_where=text(_OPEN_SQL)),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -177,9 +177,13 @@ def file_claim(
         store.discard(stored)
         # Two submits of one form raced past the idempotency check: the other one won.
         existing = already_done(session, WarrantyClaim, data.idempotency_key)
-        if existing is None:
-            raise
-        return FiledClaim(existing, _ticket_number(session, existing), None, already_filed=True)
+        if existing is not None:
+            return FiledClaim(existing, _ticket_number(session, existing), None, already_filed=True)
+        # Two claims for one item raced past the open-claim check: the database let one in (uq_claim_open_per_line).
+        again = claimable_item(session, customer, data.purchase_line_id, today=today)
+        if again.check.eligibility == Eligibility.DUPLICATE:
+            raise ClaimInvalid({"purchase_line_id": again.check.message}) from None
+        raise
     except BaseException:
         session.rollback()
         store.discard(stored)
