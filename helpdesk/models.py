@@ -6,7 +6,7 @@ from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
 from helpdesk.customers.models import Customer
 from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
-from helpdesk.search.models import SearchOutbox
+from helpdesk.search.models import SearchLogState, SearchOutbox, SearchReader
 from helpdesk.history.models import Interaction
 from helpdesk.tickets.models import Counter, SlaPolicy, Tag, Ticket, TicketTag
 from sqlmodel import SQLModel
@@ -20,7 +20,9 @@ __all__ = [
     "Agent",
     "AuditEntry",
     "Counter",
+    "SearchLogState",
     "SearchOutbox",
+    "SearchReader",
     "SelfServiceAttempt",
     "SlaPolicy",
     "ClaimPhoto",

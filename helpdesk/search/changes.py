@@ -1,4 +1,4 @@
-"""Applying outbox rows to an index generation: read them, load the current documents, write, commit, then forget them."""
+"""Applying the change log to an index generation: read past the cursor, load the current documents, write, commit."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import func, or_, select
 
 from helpdesk.db import Database
 from helpdesk.search import documents
+from helpdesk.search.cursor import Cursor
 from helpdesk.search.engine import IndexWriter
 from helpdesk.search.models import DocType, SearchOutbox
 
@@ -26,25 +27,24 @@ class Change:
     doc_id: int
 
 
-def read_outbox(db: Database, *, limit: int, skip: set[int] | frozenset[int] = frozenset()) -> list[Change]:
-    """The oldest pending changes, in outbox order; `skip` leaves out rows this process already applied."""
+def read_log(db: Database, cursor: Cursor, *, limit: int) -> list[Change]:
+    """The next changes after the cursor (and any it is still waiting for), in log order."""
     with db.read() as session:
-        statement = select(O.c.id, O.c.doc_type, O.c.doc_id).order_by(O.c.id)
-        if skip:
-            # Only while a rebuild runs, when applied rows must stay: a bounded, in-memory set.
-            statement = statement.where(O.c.id.not_in(sorted(skip)))
-        rows = session.exec(statement.limit(limit)).all()
+        condition = O.c.id > cursor.position
+        if cursor.gaps:
+            condition = or_(condition, O.c.id.in_(sorted(cursor.gaps)))
+        rows = session.execute(select(O.c.id, O.c.doc_type, O.c.doc_id).where(condition).order_by(O.c.id)
+                               .limit(limit)).all()
     return [Change(row.id, row.doc_type, row.doc_id) for row in rows]
 
 
-def delete_outbox(db: Database, outbox_ids: list[int]) -> None:
-    """Forget changes that are safely in the index (by id: rows added meanwhile stay, whatever their id)."""
-    if not outbox_ids:
-        return
-    with db.write() as session:
-        for start in range(0, len(outbox_ids), 500):
-            session.exec(delete(O).where(O.c.id.in_(outbox_ids[start:start + 500])))
-        session.commit()
+def pending_count(db: Database, cursor: Cursor) -> int:
+    """How many logged changes this cursor has not applied yet (tests, status)."""
+    with db.read() as session:
+        condition = O.c.id > cursor.position
+        if cursor.gaps:
+            condition = or_(condition, O.c.id.in_(sorted(cursor.gaps)))
+        return session.execute(select(func.count()).select_from(O).where(condition)).scalar_one()
 
 
 def _targets(db: Database, changes: list[Change]) -> dict[str, set[int]]:

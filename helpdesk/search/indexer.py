@@ -1,4 +1,4 @@
-"""The background indexer: one per index directory across processes (a file lock), applying the outbox in order."""
+"""The background indexer: one per index directory across processes (a file lock), following the change log in order."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from helpdesk.db import Database
 from helpdesk.search import changes, outbox
+from helpdesk.search import cursor as log_cursor
+from helpdesk.search.cursor import Cursor, read_cursor, write_cursor
 from helpdesk.search.engine import (
     CHECK_REQUEST,
     SearchEngine,
@@ -27,14 +29,18 @@ POLL_SECONDS = 0.25
 # A process that is not the indexer asks again this often, in case the indexer's process died.
 LEADER_RETRY_SECONDS = 2.0
 ERROR_BACKOFF_SECONDS = 2.0
+# How often an idle indexer tells the database it is alive, and how often it prunes the shared log.
+REPORT_SECONDS = 30.0
+PRUNE_SECONDS = 300.0
 
 
 class Indexer:
-    """Applies outbox changes to the live generation and deletes them once committed.
+    """Follows the shared change log into this machine's live generation, from the generation's own cursor.
 
-    Crash-safe by order: read rows -> write documents -> commit the index (fsync) -> delete those
-    rows. Dying anywhere before the delete leaves the rows for the next run, and re-applying them
-    is harmless because documents are replaced by key, never added twice.
+    Crash-safe by order: read rows past the cursor -> write documents -> commit the index (fsync) -> write the
+    cursor. Dying anywhere before the cursor is written re-applies those rows next time, which is harmless
+    because documents are replaced by key with their current state, never added twice. Other machines follow
+    the same log with their own cursors; nothing here deletes what they still need.
     """
 
     def __init__(
@@ -52,7 +58,9 @@ class Indexer:
         self.poll_seconds = poll_seconds
         self.auto_rebuild = auto_rebuild
         self.before_commit: Callable[[], None] | None = None  # tests simulate a crash here
-        self._kept: set[int] = set()  # applied while a rebuild ran: the rebuild deletes them
+        self.machine = log_cursor.machine_id(layout.root)
+        self._reported_at = float("-inf")
+        self._pruned_at = time.monotonic()
         # Our own searcher pool, kept at the latest commit: deletes by key go through it (see IndexWriter).
         self._reader = SearchEngine(layout)
         self._stop = threading.Event()
@@ -64,32 +72,49 @@ class Indexer:
     # --- one step, callable from tests -----------------------------------------------------------
 
     def run_once(self, *, limit: int = BATCH_SIZE) -> int:
-        """Apply one batch of pending changes; returns how many outbox rows it consumed."""
-        pending = changes.read_outbox(self.db, limit=limit, skip=self._kept)
-        if not pending:
-            self._forget_kept_if_rebuild_done()
-            return 0
+        """Apply one batch of the change log past this generation's cursor; returns how many changes it applied."""
         with self.layout.write_lock.hold(timeout=30):
             directory = self.layout.current_dir()
             if directory is None or not directory.exists():
                 raise SearchUnavailable("the search index has not been built yet")
-            with self._reader.searcher(fresh=True) as searcher:
-                changes.apply(self.db, directory, pending, before_commit=self.before_commit, searcher=searcher)
-        if self.engine is not None:
+            cursor = self._cursor_of(directory)
+            pending = changes.read_log(self.db, cursor, limit=limit)
+            if pending:
+                with self._reader.searcher(fresh=True) as searcher:
+                    changes.apply(self.db, directory, pending, before_commit=self.before_commit, searcher=searcher)
+                # After the index commit: a crash in between re-applies these changes, which changes nothing.
+                cursor = cursor.advance([change.outbox_id for change in pending])
+                write_cursor(directory, cursor)
+            elif cursor.gaps and (expired := cursor.expired()).gaps != cursor.gaps:
+                cursor = expired
+                write_cursor(directory, cursor)
+        if pending and self.engine is not None:
             self.engine.notify_changed()
-        applied = [change.outbox_id for change in pending]
-        # Checked after reading the rows: a rebuild that started before this point reads the
-        # database after these changes were committed, so deleting them loses nothing; one that
-        # holds the lock now may not have, so the rows stay for its catch-up.
-        if self.layout.rebuild_lock.is_locked():
-            self._kept.update(applied)
-        else:
-            changes.delete_outbox(self.db, applied + sorted(self._kept))
-            self._kept.clear()
-        return len(applied)
+        self._report(directory, cursor, force=bool(pending))
+        return len(pending)
+
+    def _cursor_of(self, directory) -> Cursor:
+        cursor = read_cursor(directory)
+        if cursor is None:
+            raise SearchUnavailable(f"the search index at {directory} has no log cursor (an older format)")
+        if cursor.position < log_cursor.pruned_through(self.db):
+            raise SearchUnavailable(f"the search index at {directory} fell behind the pruned change log")
+        return cursor
+
+    def _report(self, directory, cursor: Cursor, *, force: bool) -> None:
+        """Heartbeat and position for the other machines; now and then, prune what every machine has passed."""
+        now = time.monotonic()
+        if force or now - self._reported_at >= REPORT_SECONDS:
+            log_cursor.report(self.db, machine=self.machine, label=log_cursor.label_for(self.layout.root),
+                              generation=directory.name, cursor=cursor)
+            self._reported_at = now
+        if now - self._pruned_at >= PRUNE_SECONDS:
+            self._pruned_at = now
+            if pruned := log_cursor.prune(self.db):
+                log.info("search change log: pruned %s rows every machine has applied", f"{pruned:,}")
 
     def drain(self, *, timeout: float = 30.0) -> int:
-        """Apply everything pending now (tests, the CLI); returns how many rows were consumed."""
+        """Apply everything pending now (tests, the CLI); returns how many changes were applied."""
         deadline = time.monotonic() + timeout
         total = 0
         while time.monotonic() < deadline:
@@ -98,11 +123,6 @@ class Indexer:
                 return total
             total += done
         return total
-
-    def _forget_kept_if_rebuild_done(self) -> None:
-        if self._kept and not self.layout.rebuild_lock.is_locked():
-            changes.delete_outbox(self.db, sorted(self._kept))
-            self._kept.clear()
 
     # --- health -----------------------------------------------------------------------------------
 
@@ -116,6 +136,7 @@ class Indexer:
         else:
             try:
                 check_generation(directory)
+                self._cursor_of(directory)
             except SearchUnavailable as exc:
                 problem = str(exc)
         request.unlink(missing_ok=True)

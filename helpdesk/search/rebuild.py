@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from helpdesk.db import Database
 from helpdesk.search import changes, documents
+from helpdesk.search import cursor as log_cursor
 from helpdesk.search.engine import IndexBuilder, check_generation
 from helpdesk.search.layout import IndexLayout
 
@@ -59,16 +60,17 @@ def rebuild(
 ) -> RebuildReport:
     """Build a complete new generation while the old one keeps answering, then make it current.
 
-    Order matters for not losing changes: we hold rebuild_lock from before the first read, so the
-    indexer keeps every outbox row it sees from then on; after the bulk build we take write_lock,
-    apply whatever the outbox still holds to the new generation, publish it, and only then delete
-    those rows.
+    The new generation's cursor is taken before the first document is read (a little early: changes that
+    were in flight are applied again, harmlessly); after the bulk build it follows the log to the end under
+    write_lock, is published, and from then on the indexer carries it on. The live generation keeps following
+    the log meanwhile, and no other machine's index is touched: each has its own directory and cursor.
     """
     if not layout.rebuild_lock.acquire(timeout=0):
         raise RebuildInProgress("another rebuild of the search index is running")
     started = time.monotonic()
     try:
         layout.prune()
+        cursor = log_cursor.snapshot_cursor(db)
         with db.read() as session:
             total = documents.count_all(session)
         directory = layout.new_generation()
@@ -84,27 +86,26 @@ def rebuild(
                 if progress:
                     progress(builder.added, max(total, builder.added))
             builder.commit()
+            check_generation(directory)
+            log_cursor.write_cursor(directory, cursor)
         except BaseException:
             builder.cancel()
             shutil.rmtree(directory, ignore_errors=True)
             raise
-        check_generation(directory)
         caught_up = 0
         with layout.write_lock.hold(timeout=120):
-            applied: list[int] = []
-            while True:
-                pending = changes.read_outbox(db, limit=CATCH_UP_BATCH, skip=set(applied))
-                if not pending:
-                    break
+            while pending := changes.read_log(db, cursor, limit=CATCH_UP_BATCH):
                 caught_up += changes.apply(db, directory, pending)
-                applied.extend(change.outbox_id for change in pending)
+                cursor = cursor.advance([change.outbox_id for change in pending])
+                log_cursor.write_cursor(directory, cursor)
             layout.publish(directory)
             if on_published:
                 on_published()
-            changes.delete_outbox(db, applied)
+        log_cursor.report(db, machine=log_cursor.machine_id(layout.root), label=log_cursor.label_for(layout.root),
+                          generation=directory.name, cursor=cursor)
         layout.prune()
         report = RebuildReport(directory.name, builder.count, caught_up, time.monotonic() - started)
-        log.info("search index: %s is live with %s documents (%s caught up from the outbox) after %.1f s",
+        log.info("search index: %s is live with %s documents (%s caught up from the change log) after %.1f s",
                  directory.name, f"{report.documents:,}", caught_up, report.seconds)
         return report
     finally:

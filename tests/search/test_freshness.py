@@ -17,7 +17,8 @@ from helpdesk.claims.photos import PhotoStore
 from helpdesk.history.models import Interaction
 from helpdesk.search import service
 from helpdesk.search.indexer import Indexer
-from helpdesk.search.models import SearchOutbox
+from helpdesk.search import changes
+from helpdesk.search.cursor import read_cursor
 from helpdesk.search.service import SearchParams
 from helpdesk.tickets import calls, properties, satisfaction
 from helpdesk.tickets import service as tickets
@@ -82,7 +83,7 @@ def assert_search_matches_database(store, indexer, number: str, agents: list) ->
     with store.db.read() as session:
         ticket = tickets.get_ticket(session, number)
         docs = _documents_of(session, ticket)
-        assert session.exec(select(SearchOutbox)).first() is None, "the indexer left changes behind"
+    assert changes.pending_count(store.db, read_cursor(indexer.layout.current_dir())) == 0, "changes left behind"
     assert _found(store, indexer, number, status=ticket.status) == set(docs)
     for status in TicketStatus:
         if status != ticket.status:
