@@ -172,7 +172,7 @@ def test_the_indexer_merges_only_its_own_small_segments(tmp_path, monkeypatch):
 
     monkeypatch.setattr(engine_writing, "PHASE_DOCS", 50)
     monkeypatch.setattr(engine_writing, "SMALL_SEGMENT_DOCS", 10)
-    monkeypatch.setattr(engine_writing, "MAX_SMALL_SEGMENTS", 3)
+    monkeypatch.setattr(engine_writing, "SEGMENTS_PER_TIER", 3)
     layout = fresh_layout(tmp_path, [doc(f"interaction:{n}", "bulk text") for n in range(150)])
     from whoosh import index
 
@@ -187,3 +187,94 @@ def test_the_indexer_merges_only_its_own_small_segments(tmp_path, monkeypatch):
     sizes = segment_sizes()
     assert sizes[:3] == [50, 50, 50] and sum(sizes[3:]) == 4 and len(sizes) < 7
     assert set(keys(SearchEngine(layout), "new")) == {f"interaction:{1000 + n}" for n in range(4)}
+
+
+def test_merges_rewrite_segments_of_similar_size_only(tmp_path, monkeypatch):
+    """Tiered merging: 60 one-note commits leave a few segments per size tier, and the commit that merges
+    the smallest tier never rewrites the bigger segments (its cost does not grow with what came before)."""
+    from whoosh import index
+
+    from helpdesk.search.engine import writing as engine_writing
+
+    monkeypatch.setattr(engine_writing, "PHASE_DOCS", 50)
+    layout = fresh_layout(tmp_path, [doc(f"interaction:{n}", "bulk text") for n in range(50)])
+
+    def small_segments():
+        return [(s.segment_id(), s.doc_count_all()) for s in index.open_dir(str(layout.current_dir()))._segments()
+                if s.doc_count_all() < engine_writing.SMALL_SEGMENT_DOCS and s.doc_count_all() != 50]
+
+    biggest_seen: set[str] = set()
+    for number in range(60):
+        before = small_segments()
+        with IndexWriter(layout.current_dir()) as writer:
+            writer.update(doc(f"interaction:{2000 + number}", "steady note"))
+            writer.commit()
+        after = {segment_id for segment_id, _ in small_segments()}
+        # A segment of 10 or more documents, once written, survives every later one-note commit here.
+        biggest_seen |= {segment_id for segment_id, size in before if size >= 10}
+        assert biggest_seen <= after
+    sizes = [size for _, size in small_segments()]
+    assert sum(sizes) == 60 and len(sizes) <= 2 * engine_writing.SEGMENTS_PER_TIER
+    assert max(sizes) >= 10  # the single-note tier was merged up
+    found = SearchEngine(layout).search(parse("steady"), Filters(), offset=0, limit=100)
+    assert found.total == 60 and set(found.keys) == {f"interaction:{2000 + n}" for n in range(60)}
+
+
+_WRITER = """
+import sys, time
+from pathlib import Path
+from helpdesk.search.documents import SearchDocument
+from helpdesk.search.engine import IndexWriter
+directory = Path(sys.argv[1])
+for number in range(int(sys.argv[2])):
+    with IndexWriter(directory) as writer:
+        writer.update(SearchDocument(key=f"interaction:{5000 + number}", doc_type="interaction", kind="note",
+                                     text=f"racing note {number}", customer="100000009", channel=None, status=None,
+                                     agent=None, day=20000))
+        writer.commit()
+print("done", flush=True)
+"""
+
+
+def test_searches_never_fail_while_another_process_commits(tmp_path):
+    """A reader that lists the newest table of contents just before another process's commit removes it tries the
+    newer commit instead of failing (and of asking for a full index check)."""
+    import subprocess
+    import sys
+
+    from helpdesk.search.engine.reading import CHECK_REQUEST
+
+    layout = fresh_layout(tmp_path, [doc(f"interaction:{n}", "racing base text") for n in range(200)])
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(layout.current_dir()), "80"],
+                              stdout=subprocess.PIPE, text=True)
+    engine = SearchEngine(layout)
+    searches = 0
+    try:
+        while writer.poll() is None:
+            with engine.searcher(fresh=True) as searcher:  # reads the newest table of contents every time
+                assert searcher.doc_count() >= 200
+            searches += 1
+    finally:
+        writer.wait(timeout=120)
+    assert writer.returncode == 0 and searches > 20
+    assert not (layout.root / CHECK_REQUEST).exists()
+
+
+def test_a_table_of_contents_removed_under_the_reader_is_retried_not_reported(tmp_path, monkeypatch):
+    """The race above, made certain: the first two opens find their table of contents gone."""
+    from helpdesk.search.engine import reading
+    from helpdesk.search.engine.reading import CHECK_REQUEST
+
+    layout = fresh_layout(tmp_path, [doc("interaction:1", "steady text")])
+    real_open = reading.whoosh_index.open_dir
+    failures = iter([FileNotFoundError("_MAIN_350.toc"), FileNotFoundError("_MAIN_351.toc")])
+
+    def flaky_open(path, *args, **kwargs):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(reading.whoosh_index, "open_dir", flaky_open)
+    assert keys(SearchEngine(layout), "steady") == ["interaction:1"]
+    assert not (layout.root / CHECK_REQUEST).exists()

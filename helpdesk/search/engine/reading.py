@@ -35,6 +35,8 @@ log = logging.getLogger("helpdesk.search")
 STALE_CHECK_SECONDS = 0.2
 # A file a reader drops in the index root when reading failed; the indexer checks and rebuilds.
 CHECK_REQUEST = "check-requested"
+# Tries at the newest commit before a reader gives up (each lost race costs a few milliseconds).
+OPEN_ATTEMPTS = 5
 
 
 
@@ -120,8 +122,36 @@ class SearchEngine:
         try:
             index = whoosh_index.open_dir(str(directory))
             return _Handle(index.searcher(), directory, version)
-        except Exception as exc:  # any failure to open means the same thing to a reader
+        except FileNotFoundError:
+            raise  # another process committed meanwhile: the caller tries the newer commit
+        except Exception as exc:  # any other failure to open means the same thing to a reader
             raise SearchUnavailable(f"the search index at {directory} cannot be opened: {exc!r}") from exc
+
+    def _current(self, handle: _Handle | None, directory: Path, version: int, fresh: bool) -> _Handle:
+        """A handle at the newest commit, retrying when a commit by another process removes what we started to read.
+
+        Whoosh lists the newest table of contents, then opens it; a writer committing in between deletes it
+        (and segments it merged away). That is not damage: the next attempt finds the newer commit.
+        """
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                if handle is None or handle.directory != directory:
+                    if handle is not None:
+                        handle.searcher.close()
+                        handle = None
+                    return self._open(directory, version)
+                if fresh or handle.version != version or time.monotonic() - handle.checked_at > STALE_CHECK_SECONDS:
+                    handle.searcher = refreshed(handle.searcher)
+                    handle.checked_at, handle.version = time.monotonic(), version
+                return handle
+            except FileNotFoundError as exc:
+                if handle is not None:
+                    handle.searcher.close()
+                    handle = None
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise SearchUnavailable(f"the search index at {directory} kept changing under the reader: {exc!r}")
+                time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def searcher(self, *, fresh: bool = False):
@@ -133,13 +163,7 @@ class SearchEngine:
             handle = self._idle.pop() if self._idle else None
             version = self._version
         try:
-            if handle is None or handle.directory != directory:
-                if handle is not None:
-                    handle.searcher.close()
-                handle = self._open(directory, version)
-            elif fresh or handle.version != version or time.monotonic() - handle.checked_at > STALE_CHECK_SECONDS:
-                handle.searcher = refreshed(handle.searcher)
-                handle.checked_at, handle.version = time.monotonic(), version
+            handle = self._current(handle, directory, version, fresh)
         except SearchUnavailable as exc:
             self.report_damage(str(exc))
             raise

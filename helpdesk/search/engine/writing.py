@@ -24,9 +24,12 @@ from helpdesk.search.engine.schema import (
 )
 from helpdesk.search.layout import fsync_files
 
-# The indexer's commits add small segments; once this many are below SMALL_SEGMENT_DOCS they are merged
-# into one. The rebuild's large time-slice segments are never merged (see IndexBuilder).
-MAX_SMALL_SEGMENTS = 10
+# The indexer's commits add small segments, merged in tiers by size (1-9 documents, 10-99, 100-999, ...):
+# once a tier holds this many segments they become one segment of the next tier. A merge so only ever
+# rewrites segments of similar size, and its cost no longer grows with everything written since the last
+# rebuild (merging all small segments together took 0.5 s at 500 documents and 1.3 s at 6,000, on the
+# commit path). The rebuild's large time-slice segments (SMALL_SEGMENT_DOCS and up) are never merged.
+SEGMENTS_PER_TIER = 10
 SMALL_SEGMENT_DOCS = 10_000
 # Documents per rebuild phase: one time slice, written in customer order.
 PHASE_DOCS = 100_000
@@ -63,21 +66,29 @@ def _file_names(directory: Path) -> dict[str, float]:
     return {entry.name: entry.stat().st_mtime_ns for entry in os.scandir(directory) if entry.is_file()}
 
 
+def _tier(segment) -> int:
+    return len(str(max(1, segment.doc_count_all())))  # 1-9 documents: tier 1, 10-99: tier 2, ...
+
+
 def _merge_small_segments(writer, segments):
-    """A Whoosh merge policy: fold the indexer's small segments into the new one once there are many.
+    """A Whoosh merge policy: fold a tier of the indexer's small segments into the new one once it is full.
 
     Whoosh's default (MERGE_SMALL) may merge the rebuild's time slices together, and the newest-window
-    search needs them kept apart and in order; the merged small segments end up in the new segment,
-    last, where the newest documents belong.
+    search needs them kept apart and in order; merged small segments end up in the new segment, last,
+    where the newest documents belong.
     """
-    small = [segment for segment in segments if segment.doc_count_all() < SMALL_SEGMENT_DOCS]
-    if len(small) < MAX_SMALL_SEGMENTS:
+    tiers: dict[int, list] = {}
+    for segment in segments:
+        if segment.doc_count_all() < SMALL_SEGMENT_DOCS:
+            tiers.setdefault(_tier(segment), []).append(segment)
+    full = next((tier for _, tier in sorted(tiers.items()) if len(tier) >= SEGMENTS_PER_TIER), None)
+    if full is None:
         return segments
-    for segment in small:
+    for segment in full:
         reader = SegmentReader(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
         reader.close()
-    return [segment for segment in segments if segment not in small]
+    return [segment for segment in segments if segment not in full]
 
 
 class IndexWriter:
