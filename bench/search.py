@@ -95,7 +95,7 @@ def build_fts5(db: Database, path: Path) -> tuple[int, float]:
     connection.execute("PRAGMA synchronous=OFF")
     connection.execute(f'CREATE VIRTUAL TABLE docs USING fts5(key UNINDEXED, customer, text, tokenize="{FTS5_TOKENIZE}")')
     count = 0
-    for batch in documents.iter_all(db.read, batch_size=5000):
+    for batch in documents.iter_all(db.snapshot, batch_size=5000):
         connection.executemany("INSERT INTO docs(key, customer, text) VALUES (?, ?, ?)",
                                [(doc.key, doc.customer, doc.text) for doc in batch])
         count += len(batch)

@@ -42,7 +42,10 @@ def _open_database(settings: Settings, *, create_keys: bool = False, upgrade: bo
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group()

@@ -27,6 +27,9 @@ class Settings:
     # The personal-data keys as text (HELPDESK_PERSONAL_KEYS), or None to use the key file; never in a repr or log.
     personal_keys: str | None = field(default=None, repr=False)
     personal_key_file: Path | None = None
+    db_pool_size: int = 5
+    db_pool_overflow: int = 5
+    db_pool_recycle: int = 1800
     secure_cookies: bool = False
     session_max_age: int = 12 * 3600
     reload_templates: bool = False
@@ -50,9 +53,22 @@ class Settings:
             secret_key=secret,
             personal_keys=env.get("HELPDESK_PERSONAL_KEYS", "").strip() or None,
             personal_key_file=Path(key_file).expanduser() if key_file else data_dir / "personal_keys",
+            db_pool_size=_int(env, "HELPDESK_DB_POOL_SIZE", 5),
+            db_pool_overflow=_int(env, "HELPDESK_DB_POOL_OVERFLOW", 5),
+            db_pool_recycle=_int(env, "HELPDESK_DB_POOL_RECYCLE", 1800),
             secure_cookies=env.get("HELPDESK_SECURE_COOKIES", "0") == "1",
             reload_templates=env.get("HELPDESK_RELOAD_TEMPLATES", "0") == "1",
         )
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    """A whole-number setting; a bad value is a one-line error naming the variable."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) > 10_000:
+        raise ValueError(f"{name} must be a whole number (got {text!r})")
+    return int(text)
 
 
 def default_personal_url(database_url: str) -> str:

@@ -57,7 +57,18 @@ def _configure_sqlite(engine: Engine, *, secure_delete: bool = False) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str, *, secure_delete: bool = False) -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """Connections per store and process. Every process opens up to size + overflow per store (the indexer
+    thread has its own pool of the same size): processes × machines × 2 stores × 2 pools × (size + overflow)
+    must stay under the server's max_connections."""
+
+    size: int = 5
+    overflow: int = 5
+    recycle_seconds: int = 1800
+
+
+def make_engine(url: str, *, secure_delete: bool = False, pool: PoolSettings = PoolSettings()) -> Engine:
     """An engine for one store; SQLite files get their directory created and our pragmas."""
     try:
         parsed = make_url(url)
@@ -77,7 +88,10 @@ def make_engine(url: str, *, secure_delete: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     try:
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # No ping before each checkout (a round trip per request): connections are recycled before servers and
+        # firewalls drop idle ones, and a connection that died anyway is replaced after its first error.
+        return create_engine(url, pool_pre_ping=False, pool_recycle=pool.recycle_seconds, pool_size=pool.size,
+                             max_overflow=pool.overflow)
     except Exception as exc:  # noqa: BLE001 - any driver import/config failure becomes one clear line
         raise DatabaseConfigError(f"cannot use database URL {parsed!r}: {exc}") from None
 
@@ -122,19 +136,38 @@ class Database:
         create_keys=True (demo data, local use) makes a key file when there is none; a server never does.
         """
         keyring = keys.load_for(settings, create=create_keys)
-        return cls(main=make_engine(settings.database_url),
-                   personal=make_engine(settings.personal_database_url, secure_delete=True), keyring=keyring)
+        pool = PoolSettings(settings.db_pool_size, settings.db_pool_overflow, settings.db_pool_recycle)
+        return cls(main=make_engine(settings.database_url, pool=pool),
+                   personal=make_engine(settings.personal_database_url, secure_delete=True, pool=pool),
+                   keyring=keyring)
 
-    def _session(self, *, write: bool) -> TwoStoreSession:
-        options = {_IMMEDIATE: True} if write else {}
-        main = self.main.execution_options(**options) if options else self.main
-        personal = self.personal.execution_options(**options) if options else self.personal
-        return TwoStoreSession(main=main, personal=personal, keyring=self.keyring)
+    def _session(self, *, write: bool, snapshot: bool = False) -> TwoStoreSession:
+        return TwoStoreSession(main=self._engine(self.main, write, snapshot),
+                               personal=self._engine(self.personal, write, snapshot), keyring=self.keyring)
+
+    @staticmethod
+    def _engine(engine: Engine, write: bool, snapshot: bool) -> Engine:
+        if write:
+            return engine.execution_options(**{_IMMEDIATE: True})
+        if engine.dialect.name == "postgresql" and not snapshot:
+            # A page's reads need no transaction on PostgreSQL (READ COMMITTED gives each statement its own
+            # snapshot anyway): autocommit saves the BEGIN and the ROLLBACK, two round trips per connection.
+            return engine.execution_options(isolation_level="AUTOCOMMIT")
+        return engine
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; rolled back at the end."""
+        """A session for a page's or an answer's reads."""
         session = self._session(write=False)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A session for a long read that must see one consistent state (a rebuild, an export); rolled back."""
+        session = self._session(write=False, snapshot=True)
         try:
             yield session
         finally:

@@ -82,14 +82,14 @@ class Indexer:
             if pending:
                 with self._reader.searcher(fresh=True) as searcher:
                     changes.apply(self.db, directory, pending, before_commit=self.before_commit, searcher=searcher)
+                if self.engine is not None:
+                    self.engine.notify_changed()  # searchable now; the cursor below only records it
                 # After the index commit: a crash in between re-applies these changes, which changes nothing.
                 cursor = cursor.advance([change.outbox_id for change in pending])
                 write_cursor(directory, cursor)
             elif cursor.gaps and (expired := cursor.expired()).gaps != cursor.gaps:
                 cursor = expired
                 write_cursor(directory, cursor)
-        if pending and self.engine is not None:
-            self.engine.notify_changed()
         self._report(directory, cursor, force=bool(pending))
         return len(pending)
 

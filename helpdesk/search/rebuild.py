@@ -79,7 +79,7 @@ def rebuild(
         try:
             if progress:
                 progress(0, total)
-            for batch in documents.iter_all(db.read):
+            for batch in documents.iter_all(db.snapshot):
                 if should_stop and should_stop():
                     raise RebuildCancelled("the rebuild was stopped")
                 builder.add(batch)
