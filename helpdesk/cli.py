@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+from pathlib import Path
 
 import click
 
@@ -257,3 +258,22 @@ def keys_retire(key_id: str) -> None:
     except KeyConfigError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Retired {key_id}; keys left: {', '.join(database.keyring.key_ids)}.")
+
+
+@main.command("backup")
+@click.option("--to", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("backups"),
+              show_default=True, help="Where the copies go (keep the personal-data keys elsewhere).")
+def backup_command(directory: Path) -> None:
+    """Back up both stores while the desk runs: SQLite by its backup API, PostgreSQL by the pg_dump lines printed."""
+    from helpdesk.backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        report = backup(settings, directory)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in report.files:
+        click.echo(f"Backed up {path}")
+    for command in report.commands:
+        click.echo(command)
+    click.echo("The personal store is encrypted: keep the personal-data keys (not in this folder) to restore it.")
