@@ -8,6 +8,7 @@ from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalReco
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchLogState, SearchOutbox, SearchReader
 from helpdesk.history.models import Interaction
+from helpdesk.jobs import JobLease
 from helpdesk.tickets.models import Counter, SlaPolicy, Tag, Ticket, TicketTag
 from sqlmodel import SQLModel
 
@@ -28,6 +29,7 @@ __all__ = [
     "ClaimPhoto",
     "Customer",
     "Interaction",
+    "JobLease",
     "PersonalKeyCheck",
     "PersonalRecord",
     "Product",

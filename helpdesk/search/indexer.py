@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 from collections.abc import Callable
 
+from helpdesk import jobs
 from helpdesk.db import Database
 from helpdesk.search import changes, outbox
 from helpdesk.search import cursor as log_cursor
@@ -110,7 +112,9 @@ class Indexer:
             self._reported_at = now
         if now - self._pruned_at >= PRUNE_SECONDS:
             self._pruned_at = now
-            if pruned := log_cursor.prune(self.db):
+            # One machine prunes at a time (the others skip this round); the lease outlives a slow prune.
+            if jobs.take(self.db, "search-log-prune", for_=timedelta(seconds=PRUNE_SECONDS)) and (
+                    pruned := log_cursor.prune(self.db)):
                 log.info("search change log: pruned %s rows every machine has applied", f"{pruned:,}")
 
     def drain(self, *, timeout: float = 30.0) -> int:
