@@ -155,9 +155,11 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from helpdesk.app import create_app
 
     if workers > 1:
-        uvicorn.run("helpdesk.app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+        uvicorn.run("helpdesk.app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
+                    forwarded_allow_ips=settings.trusted_proxies)
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True)
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True,
+                    forwarded_allow_ips=settings.trusted_proxies)
 
 
 @main.command()

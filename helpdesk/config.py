@@ -27,6 +27,9 @@ class Settings:
     # The personal-data keys as text (HELPDESK_PERSONAL_KEYS), or None to use the key file; never in a repr or log.
     personal_keys: str | None = field(default=None, repr=False)
     personal_key_file: Path | None = None
+    # Load balancers whose X-Forwarded-For is believed: rate limits and the audit log see the real client
+    # address, not the balancer's (without this, every self-service user would share one budget).
+    trusted_proxies: str = "127.0.0.1"
     db_pool_size: int = 5
     db_pool_overflow: int = 5
     db_pool_recycle: int = 1800
@@ -53,6 +56,7 @@ class Settings:
             secret_key=secret,
             personal_keys=env.get("HELPDESK_PERSONAL_KEYS", "").strip() or None,
             personal_key_file=Path(key_file).expanduser() if key_file else data_dir / "personal_keys",
+            trusted_proxies=env.get("HELPDESK_TRUSTED_PROXIES", "").strip() or "127.0.0.1",
             db_pool_size=_int(env, "HELPDESK_DB_POOL_SIZE", 5),
             db_pool_overflow=_int(env, "HELPDESK_DB_POOL_OVERFLOW", 5),
             db_pool_recycle=_int(env, "HELPDESK_DB_POOL_RECYCLE", 1800),
