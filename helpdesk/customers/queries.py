@@ -7,6 +7,7 @@ most of the page's cost.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -22,7 +23,7 @@ from helpdesk.history.queries import customer_timeline
 from helpdesk.paging import Page, next_offset, parse_offset
 from helpdesk.privacy.models import PersonalRecord
 from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseLine
-from helpdesk.sales.queries import purchases_page
+from helpdesk.sales.queries import ItemPage, PurchasedItem, customer_item, find_items, purchases_page
 from helpdesk.tickets.models import OPEN_STATUSES, Ticket
 from helpdesk.tickets.queries import customer_tickets
 
@@ -137,3 +138,18 @@ def more_rows(session: Session, code: str, which: CustomerList, *, cursor: str |
     if which == CustomerList.CLAIMS:
         return claims_page(session, customer_id, cursor=cursor)
     return customer_tickets(session, customer_id, open_ones=which == CustomerList.OPEN_TICKETS, cursor=cursor)
+
+
+@dataclass
+class ItemChoices:
+    """The ticket form's item picker: a page of matching items, and the item already chosen (wherever it is)."""
+
+    page: ItemPage
+    chosen: PurchasedItem | None
+
+
+def item_choices(session: Session, code: str, *, query: str = "", page: int = 1, chosen: int | None = None) -> ItemChoices:
+    """Every item the customer owns is reachable: searched and paged, never cut at a fixed number. Four queries."""
+    customer_id = customer_row_id(session, code)
+    return ItemChoices(page=find_items(session, customer_id, query=query, page=page),
+                       chosen=customer_item(session, customer_id, chosen))

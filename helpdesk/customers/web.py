@@ -15,7 +15,6 @@ from helpdesk import phones
 from helpdesk.customers import queries, service
 from helpdesk.customers.single_view import CustomerView
 from helpdesk.history.queries import entry as history_entry
-from helpdesk.sales.queries import purchased_items
 from helpdesk.tickets import calls, service as tickets
 from helpdesk.tickets.models import CallLog, TicketCreate
 from helpdesk.tickets.queries import customer_tickets, open_ticket_choices
@@ -65,6 +64,9 @@ _LIST_PARTIALS = {
     queries.CustomerList.PAST_TICKETS: ("customers/_ticket_rows.html", "tickets"),
 }
 
+ItemQuery = Annotated[str, QueryParameter(required=False, max_length=200, description="words of a product, model, serial or order")]
+ItemPageNumber = Annotated[int, QueryParameter(required=False, ge=1, le=100_000)]
+
 # The customer page's two action forms: the partial, and what each offers to choose from.
 _CALL_FORM = "customers/_call_form.html"
 _TICKET_FORM = "customers/_ticket_form.html"
@@ -101,10 +103,26 @@ class CustomerController(Controller):
 
     @get("/{customer_id:str}/ticket-form", sync_to_thread=True)
     def ticket_form(self, request: Request, db: DB, customer_id: CustomerIdPath,
-                    line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None) -> Template:
+                    line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None,
+                    item_q: ItemQuery = "", item_page: ItemPageNumber = 1) -> Template:
         """The new-ticket form (optionally about one purchased item)."""
         return _action_form(request, db, canonical_id(customer_id), _TICKET_FORM,
-                            form={"purchase_line_id": str(line or "")})
+                            form={"purchase_line_id": str(line or ""), "item_q": item_q, "item_page": item_page})
+
+    @get("/{customer_id:str}/items", sync_to_thread=True)
+    def items(self, request: Request, db: DB, customer_id: CustomerIdPath, item_q: ItemQuery = "",
+              item_page: ItemPageNumber = 1,
+              purchase_line_id: Annotated[str | None, QueryParameter(required=False, max_length=20)] = None) -> Template:
+        """The ticket form's item picker, searched or paged (HTMX swaps the list; a plain request gets the form)."""
+        code = canonical_id(customer_id)
+        chosen = int(purchase_line_id) if purchase_line_id and purchase_line_id.isdigit() else None
+        if not wants_partial(request):
+            return _action_form(request, db, code, _TICKET_FORM,
+                                form={"purchase_line_id": str(chosen or ""), "item_q": item_q, "item_page": item_page})
+        with db.read() as session:
+            choices = queries.item_choices(session, code, query=item_q, page=item_page, chosen=chosen)
+        return Template(template_name="customers/_item_choices.html", headers={"Vary": "HX-Request"},
+                        context={"customer_id": code, "choices": choices, "form": {"purchase_line_id": str(chosen or "")}})
 
     @post("/{customer_id:str}/calls", sync_to_thread=True, status_code=200)
     def log_call(self, request: Request, db: DB, customer_id: CustomerIdPath, data: FormData) -> Template | Redirect:
@@ -151,11 +169,19 @@ def _action_form(request: Request, db: DB, code: str, partial: str, *, form: dic
         if partial == _CALL_FORM:
             choices = {"open_tickets": open_ticket_choices(session, customer_row_id)}
         else:
-            choices = {"items": purchased_items(session, customer_row_id)}
+            chosen = str(form.get("purchase_line_id") or "")
+            choices = {"choices": queries.item_choices(
+                session, code, query=str(form.get("item_q") or ""), page=_page_number(form.get("item_page")),
+                chosen=int(chosen) if chosen.isdigit() and len(chosen) < 19 else None)}
     context = {"customer_id": code, "form": form, "errors": problem.errors if problem else {},
                "new_key": idempotency_key(form), "partial_name": partial, **choices}
     return render(request, page="customers/action_page.html", partial=partial, context=context,
                   status_code=form_status(request, problem.status_code if problem else 200))
+
+
+def _page_number(value: Any) -> int:
+    text = str(value or "")
+    return min(int(text), 100_000) if text.isdigit() and len(text) < 7 and int(text) > 0 else 1
 
 
 @dataclass

@@ -206,6 +206,24 @@ class TicketUpdate(SQLModel):
     satisfaction_score: int | None = Field(default=None, ge=1, le=5)
     satisfaction_comment: str | None = None
 
+    @classmethod
+    def from_form(cls, form: dict) -> TicketUpdate:
+        """The ticket page's properties form as a browser sends it.
+
+        "(nobody)" arrives as an empty assignee and means unassign; unticking every tag sends no `tags` at all
+        (hence the `tags_present` marker); tags typed into the picker's box come as `tags_add`.
+        """
+        data = {key: value for key, value in form.items() if key not in ("tags", "tags_add", "tags_present")}
+        if form.get("assignee_id") == "":
+            data["unassign"] = True
+        if "tags_present" in form or "tags" in form or "tags_add" in form:
+            ticked = form.get("tags") or []
+            ticked = [ticked] if isinstance(ticked, str) else list(ticked)
+            typed = form.get("tags_add") or ""
+            typed = typed.split(",") if isinstance(typed, str) else [part for text in typed for part in str(text).split(",")]
+            data["tags"] = [*ticked, *typed]
+        return cls.model_validate(data)
+
     @field_validator("status", "priority", "assignee_id", "satisfaction_score", mode="before")
     @classmethod
     def _blank_is_none(cls, value):
