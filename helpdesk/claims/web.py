@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, MultipartBody, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import File, Redirect, Template
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from helpdesk.claims import queries, service
 from helpdesk.claims.forms import CLAIM_FILTERS, ClaimListFilters, read_claim_form
 from helpdesk.claims.models import DESCRIPTION_MAX, ClaimStatusChange
-from helpdesk.claims.photos import UPLOAD_LIMIT, photo_store
+from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT, photo_store
 from helpdesk.customers import service as customers
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import (
@@ -75,7 +77,8 @@ class ClaimController(Controller):
         context = _intake_context(db, customer, purchase_line_id, form={}, errors={})
         return render(request, page="claims/new.html", partial="claims/_item.html", context=context)
 
-    @post("/", sync_to_thread=True, status_code=200, request_max_body_size=UPLOAD_LIMIT)
+    @post("/", sync_to_thread=True, status_code=200, request_max_body_size=UPLOAD_LIMIT,
+          exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: lambda request, exc: _too_large(request)})
     def create(
         self, request: Request, db: DB, settings: AppSettings, data: MultipartBody[dict[str, Any]]
     ) -> Template | Redirect | ClientRedirect:
@@ -184,3 +187,17 @@ def _intake_context(db, customer_text: str, line_id: int | None, *, form: dict, 
 def _page_number(value: Any) -> int:
     text = str(value or "")
     return min(int(text), 100_000) if text.isdigit() and len(text) < 7 and int(text) > 0 else 1
+
+
+def _too_large(request: Request) -> Template:
+    """An upload over the body limit, which the server stopped reading: the form again, with the reason beside the
+    photos. The customer and item come back from the page the form was on (its address says which they were)."""
+    page = urlsplit(request.headers.get("hx-current-url") or request.headers.get("referer") or "")
+    asked = parse_qs(page.query) if page.path == "/claims/new" else {}
+    customer = (asked.get("customer") or [""])[0][:40]
+    line_text = (asked.get("line") or [""])[0]
+    line = int(line_text) if line_text.isdigit() and len(line_text) < 19 else None
+    context = _intake_context(request.app.state.db, customer, line, form={"purchase_line_id": str(line or "")},
+                              errors={"photos": TOO_LARGE})
+    return render(request, page="claims/new.html", partial="claims/_form.html", context=context,
+                  status_code=form_status(request, HTTP_413_REQUEST_ENTITY_TOO_LARGE))
