@@ -3,7 +3,7 @@
 from helpdesk.audit.models import AuditEntry
 from helpdesk.auth.models import Agent
 from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
-from helpdesk.customers.models import Customer
+from helpdesk.customers.models import Customer, CustomerNote, CustomerNoteChange
 from helpdesk.privacy.models import PersonalBase, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchOutbox
@@ -25,6 +25,8 @@ __all__ = [
     "SlaPolicy",
     "ClaimPhoto",
     "Customer",
+    "CustomerNote",
+    "CustomerNoteChange",
     "Interaction",
     "PersonalRecord",
     "Product",

@@ -17,8 +17,9 @@ from sqlmodel import Session, col
 from helpdesk import ids, phones
 from helpdesk.claims.models import WarrantyClaim
 from helpdesk.customers.errors import CustomerNotFound
-from helpdesk.customers.models import Customer
-from helpdesk.customers.single_view import ClaimView, CustomerView, Profile
+from helpdesk.auth.models import Agent
+from helpdesk.customers.models import Customer, CustomerNote
+from helpdesk.customers.single_view import ClaimView, CustomerView, PinnedNote, Profile
 from helpdesk.history.queries import customer_timeline
 from helpdesk.paging import Page, next_offset, parse_offset
 from helpdesk.privacy.models import PersonalRecord
@@ -43,6 +44,11 @@ _HEADER = select(
     select(func.count(Ticket.satisfaction_score)).where(Ticket.customer_id == Customer.id).scalar_subquery(),
     select(func.count(Ticket.id)).where(Ticket.customer_id == Customer.id, col(Ticket.status).in_(OPEN_STATUSES))
     .scalar_subquery(),
+    # The pinned note rides along in the same round trip: the header shows it first.
+    select(CustomerNote.text).where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
+    select(CustomerNote.updated_at).where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
+    select(Agent.name).join(CustomerNote, col(CustomerNote.updated_by_id) == Agent.id)
+    .where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
 ).where(Customer.code == bindparam("code"))
 
 _PERSONAL = select(PersonalRecord.full_name, PersonalRecord.phone, PersonalRecord.email, PersonalRecord.city).where(
@@ -79,7 +85,8 @@ def _profile(session: Session, code: str) -> tuple[Profile, int]:
     header = session.execute(_HEADER, {"code": code}).first()
     if header is None:
         raise CustomerNotFound(code)
-    customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count = header
+    (customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count,
+     note, note_at, note_by) = header
     record = session.execute(_PERSONAL, {"code": code}).first()
     name, phone, email, city = record if record else (None, None, None, None)
     return Profile(
@@ -99,6 +106,7 @@ def _profile(session: Session, code: str) -> tuple[Profile, int]:
         satisfaction_avg=float(sat_avg) if sat_avg is not None else None,
         satisfaction_count=int(sat_count),
         open_ticket_count=int(open_count),
+        pinned_note=PinnedNote(note or "", note_at, note_by),
     ), customer_id
 
 
@@ -153,3 +161,14 @@ def item_choices(session: Session, code: str, *, query: str = "", page: int = 1,
     customer_id = customer_row_id(session, code)
     return ItemChoices(page=find_items(session, customer_id, query=query, page=page),
                        chosen=customer_item(session, customer_id, chosen))
+
+
+_NOTE = (select(CustomerNote.text, CustomerNote.updated_at, Agent.name)
+         .join(Agent, col(Agent.id) == CustomerNote.updated_by_id, isouter=True)
+         .where(CustomerNote.customer_id == bindparam("customer_id")))
+
+
+def pinned_note(session: Session, customer_id: int) -> PinnedNote:
+    """The customer's pinned note as the header shows it (empty when there is none)."""
+    row = session.execute(_NOTE, {"customer_id": customer_id}).first()
+    return PinnedNote(*row) if row else PinnedNote("", None, None)
