@@ -157,6 +157,14 @@ class CallLog(SQLModel):
     def _summary(cls, value: str | None) -> str:
         return limited_text(value, label="The summary", max_length=SUMMARY_MAX)
 
+    @field_validator("outcome", mode="before")
+    @classmethod
+    def _outcome(cls, value):
+        # The form offers no default: "Resolved" preselected was logged on calls that resolved nothing.
+        if value == "":
+            raise ValueError("Choose how the call ended.")
+        return value
+
     @field_validator("body", mode="before")
     @classmethod
     def _body(cls, value: str | None) -> str:
