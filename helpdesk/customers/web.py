@@ -124,7 +124,8 @@ class CustomerController(Controller):
         with db.read() as session:
             choices = queries.item_choices(session, code, query=item_q, page=item_page, chosen=chosen)
         return Template(template_name="customers/_item_choices.html", headers={"Vary": "HX-Request"},
-                        context={"customer_id": code, "choices": choices, "form": {"purchase_line_id": str(chosen or "")}})
+                        context={"customer_id": code, "item_choices": choices,
+                                 "form": {"purchase_line_id": str(chosen or "")}})
 
     @get("/{customer_id:str}/note", sync_to_thread=True)
     def note(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template | Redirect:
@@ -206,7 +207,7 @@ def _action_form(request: Request, db: DB, code: str, partial: str, *, form: dic
             choices = {"open_tickets": open_ticket_choices(session, customer_row_id)}
         else:
             chosen = str(form.get("purchase_line_id") or "")
-            choices = {"choices": queries.item_choices(
+            choices = {"item_choices": queries.item_choices(
                 session, code, query=str(form.get("item_q") or ""), page=_page_number(form.get("item_page")),
                 chosen=int(chosen) if chosen.isdigit() and len(chosen) < 19 else None)}
     context = {"customer_id": code, "form": form, "errors": problem.errors if problem else {},

@@ -91,7 +91,11 @@
     var close = element.closest("[data-close]");
     if (close) {
       var form = close.closest(".action-form");
-      if (form) form.remove();
+      if (!form) return;
+      var holder = form.parentElement;
+      form.remove();
+      // Leftover whitespace would keep the side panel "not :empty", and so open.
+      if (holder && !holder.children.length) holder.textContent = "";
       return;
     }
     if (element.closest("[data-shortcuts]")) {

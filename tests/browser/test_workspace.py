@@ -120,7 +120,9 @@ def test_log_a_call_opens_beside_the_history_without_a_default_outcome(signed_in
     page.click("#log-call")
     expect(page.locator("#call-summary")).to_be_focused()
     expect(page.locator("#call-outcome")).to_have_value("")
-    assert page.locator("#history").bounding_box() == before, "the form must not push the history down"
+    after, panel = page.locator("#history").bounding_box(), page.locator("#customer-action").bounding_box()
+    assert after["y"] == before["y"], "the form must not push the history down"
+    assert after == before and panel["x"] + panel["width"] <= after["x"], "the panel must not cover the history"
     page.fill("#call-summary", "Asked about the turntable")
     page.click("#call-form button[type=submit]")
     expect(page.locator("#call-summary")).to_be_visible()  # the browser asks for an outcome first
@@ -128,6 +130,8 @@ def test_log_a_call_opens_beside_the_history_without_a_default_outcome(signed_in
     page.click("#call-form button[type=submit]")
     expect(page.locator("#call-form")).to_contain_text("Call logged")
     expect(page.locator("#timeline li.entry").first.locator(".outcome")).to_have_text("Follow up")
+    page.click("#call-form [data-close]")
+    expect(page.locator("#customer-action")).to_be_hidden()  # closed, the page takes its full width again
 
 
 def test_numbers_read_aloud_never_wrap(signed_in_page, db, browser_agent, shopper):
