@@ -15,7 +15,7 @@
   }
 
   function queueLinks() {
-    return Array.prototype.slice.call(document.querySelectorAll("#queue-results tbody tr.ticket td:first-child a"));
+    return Array.prototype.slice.call(document.querySelectorAll("#queue-results tbody tr.ticket td:first-child a, #my-queue tbody tr.ticket td:first-child a"));
   }
 
   function moveInQueue(step) {

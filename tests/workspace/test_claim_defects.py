@@ -84,6 +84,7 @@ def test_ticket_form_reaches_every_item(client, hoarder):
     customer, old_line = hoarder
     form = parse(client.get(f"/customers/{customer.code}/ticket-form", headers=HX).text)
     assert "320 items" in form.css_first("#ticket-line-count").text()
+    assert [o.attributes["value"] for o in form.css("#ticket-channel option")] == ["phone", "email", "web", "store"]
     found = parse(client.get(f"/customers/{customer.code}/items", params={"item_q": "MW20S"}, headers=HX).text)
     values = [n.attributes["value"] for n in found.css("input[name=purchase_line_id]")]
     assert values == ["", str(old_line.id)]
