@@ -64,7 +64,7 @@ class ClaimController(Controller):
         purchase_line_id: Annotated[str | None, QueryParameter(required=False, max_length=20)] = None,
     ) -> Template:
         """The customer's purchased items to choose from (swapped in when the ID is entered; searched and paged)."""
-        line = int(purchase_line_id) if purchase_line_id and purchase_line_id.isdigit() else None
+        line = int(purchase_line_id) if purchase_line_id and purchase_line_id.isdigit() and len(purchase_line_id) < 19 else None
         context = _intake_context(db, customer, line, form={"item_q": item_q, "item_page": item_page}, errors={})
         return render(request, page="claims/new.html", partial="claims/_items.html", context=context)
 
@@ -98,7 +98,7 @@ class ClaimController(Controller):
                 else:
                     target = f"/claims/{filed.claim.number}"
                     return ClientRedirect(target) if wants_partial(request) else Redirect(target, status_code=303)
-        line = int(form["purchase_line_id"]) if form["purchase_line_id"].isdigit() else None
+        line = int(form["purchase_line_id"]) if form["purchase_line_id"].isdigit() and len(form["purchase_line_id"]) < 19 else None
         context = _intake_context(db, form["customer"], line, form=form, errors=errors)
         return render(request, page="claims/new.html", partial="claims/_form.html", context=context,
                       status_code=form_status(request, 400))

@@ -117,7 +117,7 @@ class CustomerController(Controller):
               purchase_line_id: Annotated[str | None, QueryParameter(required=False, max_length=20)] = None) -> Template:
         """The ticket form's item picker, searched or paged (HTMX swaps the list; a plain request gets the form)."""
         code = canonical_id(customer_id)
-        chosen = int(purchase_line_id) if purchase_line_id and purchase_line_id.isdigit() else None
+        chosen = int(purchase_line_id) if purchase_line_id and purchase_line_id.isdigit() and len(purchase_line_id) < 19 else None
         if not wants_partial(request):
             return _action_form(request, db, code, _TICKET_FORM,
                                 form={"purchase_line_id": str(chosen or ""), "item_q": item_q, "item_page": item_page})

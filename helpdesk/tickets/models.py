@@ -138,7 +138,11 @@ class TicketCreate(SQLModel):
     @field_validator("purchase_line_id", mode="before")
     @classmethod
     def _line(cls, value):
-        return None if value in ("", None) else value
+        if value in ("", None):
+            return None
+        if not (str(value).strip().isdigit() and len(str(value).strip()) < 19):
+            raise ValueError("Choose one of the customer's items.")
+        return value
 
 
 class CallLog(SQLModel):

@@ -204,3 +204,18 @@ def test_an_upload_over_the_limit_re_renders_the_form(client, public, buyer):
     assert customer.status_code == 413
     assert parse(customer.text).css_first("#public-claim-form") is not None
     assert "nothing was sent" in parse(customer.text).css_first("#photos-error").text()
+
+
+# --- no input is a server error -------------------------------------------------------------------------
+
+
+def test_absurd_item_ids_never_answer_500(client, buyer):
+    huge = "9" * 25
+    code = buyer.customer.code
+    for url in (f"/claims/new/items?customer={code}&purchase_line_id={huge}", f"/customers/{code}/items?purchase_line_id={huge}",
+                f"/customers/{code}/items?item_page=99999", f"/claims/new/items?customer={code}&item_q=%25_%25&item_page=400"):
+        assert client.get(url, headers=HX).status_code < 500, url
+    assert _file(client, buyer.customer, type("Line", (), {"id": huge})()).status_code < 500
+    ticket = client.post(f"/customers/{code}/tickets", headers=_headers(client),
+                         data={"subject": "x", "body": "y", "purchase_line_id": huge, "idempotency_key": "absurd-" + code})
+    assert ticket.status_code < 500 and "Choose one of the customer" in ticket.text
