@@ -12,7 +12,7 @@ from helpdesk.claims.models import SelfServiceAttempt
 from helpdesk.claims.photos import MAX_PHOTO_BYTES, UPLOAD_LIMIT
 from helpdesk.sales.models import Purchase, PurchaseLine
 from tests import factories
-from tests.claims.conftest import JPEG, buyer  # noqa: F401  (a fixture)
+from tests.claims.conftest import JPEG
 from tests.conftest import csrf_from, parse
 
 HX = {"HX-Request": "true"}

@@ -6,13 +6,12 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from litestar.testing import TestClient
 
 from helpdesk.tickets import properties, satisfaction, service
 from helpdesk.tickets.models import TicketCreate, TicketUpdate
 from helpdesk.tickets.workflow import SlaState, sla_state, warning_window
 from tests import factories
-from tests.conftest import csrf_from, parse, sign_in
+from tests.conftest import csrf_from, parse
 
 HX = {"HX-Request": "true"}
 
@@ -161,7 +160,7 @@ def test_long_tokens_are_404_not_400(anon):
 
 def test_a_queue_page_past_the_end_shows_the_last_page(client, db, agent):
     customer = factories.customer(db, name="Short Queue")
-    ticket = factories.ticket(db, customer, subject="Only one here", status="pending")
+    factories.ticket(db, customer, subject="Only one here", status="pending")
     tree = parse(client.get("/tickets?view=pending&page=99").text)
     summary = tree.css_first(".queue-summary").text()
     assert "page 99" not in summary
