@@ -95,7 +95,7 @@ class TicketController(Controller):
                 service.add_message(session, ticket=ticket, data=MessageCreate.model_validate(data),
                                     agent_id=request.user.id, version=_int_or_none(data.get("version")))
             except REFUSED as exc:
-                return self._refused(request, session, number, exc, data)
+                return self._refused(request, session, number, exc, data, at="message")
             return self._saved(request, session, ticket.number, "Added to the thread.", at="message")
 
     @post("/{number:str}", sync_to_thread=True, status_code=200)
@@ -113,7 +113,7 @@ class TicketController(Controller):
                     properties.update_ticket(session, ticket=ticket, data=TicketUpdate.from_form(data),
                                              agent_id=request.user.id)
             except REFUSED as exc:
-                return self._refused(request, session, number, exc, data)
+                return self._refused(request, session, number, exc, data, at="properties")
             return self._saved(request, session, ticket.number, "Saved.", at="properties")
 
     @post("/{number:str}/survey-link", sync_to_thread=True, status_code=200)
@@ -134,11 +134,12 @@ class TicketController(Controller):
             return Redirect(f"/tickets/{number}", status_code=303)
         return _render_ticket(request, _ticket_context(session, number, notice=notice, notice_at=at))
 
-    def _refused(self, request: Request, session, number: str, exc: Exception, data: dict) -> Template:
-        """Re-render the ticket with the agent's input and a message beside each field."""
+    def _refused(self, request: Request, session, number: str, exc: Exception, data: dict,
+                 at: str | None = None) -> Template:
+        """Re-render the ticket with the agent's input and a message beside each field (a form-wide one at `at`)."""
         session.rollback()
         refused = refusal(exc)
-        context = _ticket_context(session, number, errors=refused.errors, form=data)
+        context = _ticket_context(session, number, errors=refused.errors, form=data, notice_at=at)
         return _render_ticket(request, context, status_code=form_status(request, refused.status_code))
 
 

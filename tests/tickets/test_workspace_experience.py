@@ -140,3 +140,19 @@ def test_call_outcome_has_no_default_and_must_be_chosen(client, db):
                                                                          "idempotency_key": secrets.token_hex(8)}).text)
     assert refused.css_first("#outcome-error").text(strip=True) == "Choose how the call ended."
     assert refused.css_first("#call-summary").attributes["value"] == "Called"
+
+
+def test_a_stale_save_is_explained_beside_the_save_button(client, app, db, tagged_ticket):
+    from litestar.testing import TestClient
+
+    from tests.conftest import sign_in
+
+    number = tagged_ticket.number
+    stale = _version(client, number)
+    other = factories.agent(db, f"beside.{secrets.token_hex(3)}@helpdesk.local", name="Beside Agent")
+    with TestClient(app) as second:
+        sign_in(second, other.email)
+        _post(second, f"/tickets/{number}", {"version": stale, "priority": "high"})
+    tree = parse(_post(client, f"/tickets/{number}", {"version": stale, "priority": "low"}).text)
+    assert "changed by someone else" in tree.css_first("#properties-form #form-error").text()
+    assert tree.css_first("header.ticket-head #form-error") is None
