@@ -226,7 +226,8 @@ def get_claim(session: Session, number: str) -> WarrantyClaim:
 def change_status(session: Session, *, claim: WarrantyClaim, change: ClaimStatusChange, agent: CurrentAgent) -> WarrantyClaim:
     """Move the claim on, if the move is allowed and the agent may make it; logged to the linked ticket."""
     if change.current is not None and change.current != claim.status:
-        raise ClaimChanged(f"{claim.number} was moved to {claim.status} by someone else; nothing was changed.")
+        raise ClaimChanged(f"{claim.number} was moved to {wording.human(claim.status)} by someone else; "
+                           "nothing was changed.")
     if not can_change_claim_status(claim.status, change.status):
         allowed = wording.options(NEXT_CLAIM_STATUSES.get(claim.status, ())) or "nothing (it is closed)"
         raise ClaimInvalid({"status": f"{wording.a_status(claim.status, 'claim')} can move to {allowed}, "
