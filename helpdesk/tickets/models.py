@@ -241,6 +241,16 @@ class TicketUpdate(SQLModel):
     def _blank_is_none(cls, value):
         return None if value == "" else value
 
+    @field_validator("assignee_id", mode="before")
+    @classmethod
+    def _assignee(cls, value):
+        # Not an id from the list (a database integer has at most 19 digits): a message, never a server error.
+        if value in ("", None):
+            return None
+        if not (str(value).strip().isdigit() and len(str(value).strip()) < 19):
+            raise ValueError("Choose an agent from the list.")
+        return value
+
     @field_validator("tags", mode="before")
     @classmethod
     def _tags(cls, value):

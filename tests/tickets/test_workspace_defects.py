@@ -212,3 +212,12 @@ def test_urgent_ticket_page_and_sla_queue_agree(client, db, agent):
     sla_view = [node.text(strip=True) for node in parse(client.get("/tickets?view=sla").text).css("#queue-results td.mono a")]
     assert late.number in sla_view and fresh.number not in sla_view
     assert "sla-breaching" in parse(client.get(f"/tickets/{late.number}").text).css_first("#ticket-sla").attributes["class"]
+
+
+def test_an_absurd_assignee_is_a_message_not_a_500(client, db):
+    customer = factories.customer(db, name="Absurd Assignee")
+    ticket = factories.ticket(db, customer, subject="Who?")
+    refused = _post(client, f"/tickets/{ticket.number}", {"version": _version(client, ticket.number),
+                                                           "assignee_id": "9" * 25})
+    assert refused.status_code == 200
+    assert parse(refused.text).css_first("#assignee-error").text(strip=True) == "Choose an agent from the list."
