@@ -3,7 +3,7 @@
 from helpdesk.audit.models import AuditEntry
 from helpdesk.auth.models import Agent
 from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
-from helpdesk.customers.models import Customer
+from helpdesk.customers.models import Customer, CustomerNote, CustomerNoteChange
 from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchLogState, SearchOutbox, SearchReader
@@ -28,6 +28,8 @@ __all__ = [
     "SlaPolicy",
     "ClaimPhoto",
     "Customer",
+    "CustomerNote",
+    "CustomerNoteChange",
     "Interaction",
     "JobLease",
     "PersonalKeyCheck",

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from helpdesk import ids
 from helpdesk.claims.models import CONTACT_TIME_MAX, DESCRIPTION_MAX, REASON_MAX
+from helpdesk.claims.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from helpdesk.customers.service import MAX_LOOKUP_LENGTH
 from helpdesk.history.models import CallOutcome
 from helpdesk.tickets.models import BODY_MAX, COMMENT_MAX, SUBJECT_MAX, SUMMARY_MAX, Priority, TicketChannel
@@ -18,7 +19,7 @@ from helpdesk.timeutil import to_shop_time
 # Limits and choices the forms show, from where the rules define them: a template never repeats a number.
 LIMITS = SimpleNamespace(subject=SUBJECT_MAX, body=BODY_MAX, summary=SUMMARY_MAX, comment=COMMENT_MAX,
                          description=DESCRIPTION_MAX, contact_time=CONTACT_TIME_MAX, reason=REASON_MAX,
-                         lookup=MAX_LOOKUP_LENGTH)
+                         lookup=MAX_LOOKUP_LENGTH, photo_bytes=MAX_PHOTO_BYTES, photos=MAX_PHOTOS)
 CALL_OUTCOME_LABELS = {
     CallOutcome.RESOLVED: "Resolved on the call",
     CallOutcome.FOLLOW_UP: "Needs follow-up",

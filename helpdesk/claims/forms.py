@@ -16,13 +16,20 @@ from helpdesk.claims.queries import ClaimFilters
 from helpdesk.forms import field_errors
 
 
-def uploaded_files(value: Any) -> list[tuple[str, bytes]]:
-    """(name, content) for each uploaded file in a form field that may hold one, several or none."""
+def uploaded_files(value: Any) -> list[tuple[str, bytes, int]]:
+    """(name, content, real size) for each uploaded file in a form field that may hold one, several or none.
+
+    Only a photo's allowed size plus one byte is read into memory; the size is measured on the spooled file, so
+    the message about a 6 MB photo says 6 MB, not the 5 MB that was read of it.
+    """
     values = value if isinstance(value, list) else [value] if value is not None else []
     files = []
     for item in values:
         if isinstance(item, UploadFile):
-            files.append((item.filename or "", item.file.read(MAX_PHOTO_BYTES + 1)))
+            item.file.seek(0, 2)
+            size = item.file.tell()
+            item.file.seek(0)
+            files.append((item.filename or "", item.file.read(MAX_PHOTO_BYTES + 1), size))
     return files
 
 

@@ -116,6 +116,9 @@ class ClaimCreate(SQLModel):
     def _line(cls, value):
         if value in (None, ""):
             raise ValueError("Choose the item the claim is about.")
+        if not (str(value).strip().isdigit() and len(str(value).strip()) < 19):
+            # Not an id we could have listed (a database integer is at most 19 digits): never a server error.
+            raise ValueError("Choose one of the items listed.")
         return value
 
     @field_validator("fault_category", mode="before")

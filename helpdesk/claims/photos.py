@@ -15,6 +15,9 @@ MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # The largest claim form a server accepts: five photos of 5 MB and the form around them.
 UPLOAD_LIMIT = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024
+# What a form says when the whole upload was over that limit (the server stops reading it, so nothing was kept).
+TOO_LARGE = (f"The photos together were more than {UPLOAD_LIMIT // 1_048_576} MB, so nothing was sent. "
+             f"Choose at most {MAX_PHOTOS} photos of up to {MAX_PHOTO_BYTES // 1_048_576} MB each, then file again.")
 # The first bytes of the two formats we accept; a renamed .exe fails here whatever its name says.
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
@@ -44,18 +47,22 @@ def sniff(content: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check_photos(files: list[tuple[str, bytes]]) -> list[Photo]:
-    """Check (name, content) pairs: count, size, emptiness and real format; raise PhotoRejected on the first problem."""
-    files = [(name, content) for name, content in files if name or content]
+def check_photos(files: list[tuple[str, bytes] | tuple[str, bytes, int]]) -> list[Photo]:
+    """Check (name, content[, real size]) files: count, size, emptiness and real format; PhotoRejected on the first problem.
+
+    The real size matters when `content` was cut short on reading: the message must state the file's own size.
+    """
+    files = [(file[0], file[1], file[2] if len(file) > 2 else len(file[1])) for file in files if file[0] or file[1]]
     if len(files) > MAX_PHOTOS:
         raise PhotoRejected(f"At most {MAX_PHOTOS} photos per claim; {len(files)} were chosen.")
     photos = []
-    for name, content in files:
+    for name, content, size in files:
         label = name or "A file"
         if not content:
             raise PhotoRejected(f"{label} is empty.")
-        if len(content) > MAX_PHOTO_BYTES:
-            raise PhotoRejected(f"{label} is {len(content) / 1_048_576:.1f} MB; each photo can be at most 5 MB.")
+        if max(size, len(content)) > MAX_PHOTO_BYTES:
+            raise PhotoRejected(f"{label} is {max(size, len(content)) / 1_048_576:.1f} MB; "
+                                f"each photo can be at most {MAX_PHOTO_BYTES // 1_048_576} MB.")
         kind = sniff(content)
         if kind is None:
             raise PhotoRejected(f"{label} is not a JPEG or PNG photo.")

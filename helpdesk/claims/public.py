@@ -5,20 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
-from litestar.params import MultipartBody, PathParameter, URLEncodedBody
+from litestar import Controller, Request, Response, get, post
+from litestar.params import MultipartBody, PathParameter, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from helpdesk.auth.sessions import rotate_session_id
 from helpdesk.claims import queries, self_service, service
 from helpdesk.claims.forms import read_claim_form
-from helpdesk.claims.models import Eligibility
-from helpdesk.claims.photos import UPLOAD_LIMIT, photo_store
+from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT, photo_store
 from helpdesk.customers import service as customers
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import DB, AppSettings, idempotency_key
 
 _SESSION_KEY = "warranty"
+
+ItemQuery = Annotated[str, QueryParameter(required=False, max_length=200, description="words of a product, model, serial or order")]
+ItemPageNumber = Annotated[int, QueryParameter(required=False, ge=1, le=100_000)]
+
+
+def _page_number(value: Any) -> int:
+    text = str(value or "")
+    return min(int(text), 100_000) if text.isdigit() and len(text) < 7 and int(text) > 0 else 1
 
 
 def _verified(request: Request) -> tuple[int, str] | None:
@@ -56,11 +64,13 @@ class WarrantyController(Controller):
     path = "/warranty"
 
     @get("/", exclude_from_auth=True, sync_to_thread=True)
-    def start(self, request: Request, db: DB) -> Template:
-        """Verification form, or the claim form once verified."""
+    def start(self, request: Request, db: DB, item_q: ItemQuery = "", item_page: ItemPageNumber = 1,
+              line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None) -> Template:
+        """Verification form, or the claim form once verified (its items searched and paged)."""
         verified = _verified(request)
         if verified:
-            return self._claim_form(db, verified, form={}, errors={})
+            form = {"item_q": item_q, "item_page": item_page, "purchase_line_id": str(line or "")}
+            return _claim_form(db, verified, form=form, errors={})
         return Template(template_name="claims/warranty/verify.html", context={"form": {}, "message": None})
 
     @post("/", exclude_from_auth=True, sync_to_thread=True, status_code=200)
@@ -81,13 +91,26 @@ class WarrantyController(Controller):
         _remember(request, verified)
         return Redirect("/warranty", status_code=303)
 
-    @post("/claim", exclude_from_auth=True, sync_to_thread=True, status_code=200, request_max_body_size=UPLOAD_LIMIT)
+    @get("/faults", exclude_from_auth=True, sync_to_thread=True)
+    def faults(self, request: Request, db: DB,
+               purchase_line_id: Annotated[str, QueryParameter(required=False, max_length=20)] = "") -> Template:
+        """The fault categories of the chosen item only (swapped in when an item is chosen)."""
+        verified = _verified(request)
+        item = None
+        if verified:
+            with db.read() as session:
+                item = _chosen_item(session, verified, purchase_line_id)
+        return Template(template_name="claims/warranty/_faults.html",
+                        context={"item": item, "form": {}, "errors": {}}, headers={"Vary": "HX-Request"})
+
+    @post("/claim", exclude_from_auth=True, sync_to_thread=True, status_code=200, request_max_body_size=UPLOAD_LIMIT,
+          exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: lambda request, exc: _too_large(request, exc)})
     def file(self, request: Request, db: DB, settings: AppSettings, data: MultipartBody[dict[str, Any]]) -> Template | Redirect:
         """File a claim for one of the verified customer's own items."""
         verified = _verified(request)
         if verified is None:
             return Redirect("/warranty", status_code=303)
-        submission = read_claim_form(data)
+        submission = read_claim_form(data, extra_fields=("item_q",))
         form, photos, claim_input, errors = submission.form, submission.photos, submission.claim, submission.errors
         if not errors and claim_input is not None:
             with db.write() as session:
@@ -95,14 +118,14 @@ class WarrantyController(Controller):
                 try:
                     filed = service.file_claim(session, customer=customer, data=claim_input, photos=photos,
                                                store=photo_store(settings), today=shop_today(), agent_id=None,
-                                               self_service=True)
+                                               self_service=True, status_key=settings.secret_key)
                 except service.ClaimInvalid as exc:
                     errors = exc.errors
                 else:
                     link = str(request.base_url).rstrip("/") + f"/warranty/status/{filed.status_token}" if filed.status_token else None
                     return Template(template_name="claims/warranty/filed.html",
                                     context={"number": filed.claim.number, "status_link": link})
-        return self._claim_form(db, verified, form=form, errors=errors, status_code=400)
+        return _claim_form(db, verified, form=form, errors=errors, status_code=400)
 
     @post("/done", exclude_from_auth=True, status_code=200)
     async def done(self, request: Request) -> Redirect:
@@ -111,7 +134,7 @@ class WarrantyController(Controller):
         return Redirect("/warranty", status_code=303)
 
     @get("/status/{token:str}", exclude_from_auth=True, sync_to_thread=True)
-    def status(self, db: DB, token: Annotated[str, PathParameter(max_length=100)]) -> Template:
+    def status(self, db: DB, token: Annotated[str, PathParameter(description="the token from the status link")]) -> Template:
         """The claim's status for whoever holds the unguessable link; a wrong token is a plain 404."""
         with db.read() as session:
             claim = service.claim_for_status_token(session, token)
@@ -120,16 +143,34 @@ class WarrantyController(Controller):
             page = queries.claim_page(session, claim, today=shop_today())
         return Template(template_name="claims/warranty/status.html", context={"page": page})
 
-    def _claim_form(self, db, verified: tuple[int, str], *, form: dict, errors: dict, status_code: int = 200) -> Template:
-        with db.read() as session:
-            customer = customers.customer_by_row_id(session, verified[0])
-            items = service.claimable_items(session, customer, today=shop_today())
-        fileable = [item for item in items if item.check.eligibility != Eligibility.DUPLICATE]
-        in_progress = [item for item in items if item.check.eligibility == Eligibility.DUPLICATE]
-        return Template(
-            template_name="claims/warranty/claim.html", status_code=status_code,
-            context={"items": fileable, "in_progress": in_progress, "form": form, "errors": errors,
-                     "new_key": idempotency_key(form)},
-        )
+
+def _chosen_item(session, verified: tuple[int, str], line_text: str):
+    """The verified customer's item with this line id, or None (someone else's, or not a number)."""
+    if not (line_text.isdigit() and len(line_text) < 19):
+        return None
+    customer = customers.customer_by_row_id(session, verified[0])
+    try:
+        return service.claimable_item(session, customer, int(line_text), today=shop_today())
+    except service.ClaimInvalid:
+        return None
 
 
+def _claim_form(db, verified: tuple[int, str], *, form: dict, errors: dict, status_code: int = 200) -> Template:
+    with db.read() as session:
+        customer = customers.customer_by_row_id(session, verified[0])
+        items = service.claimable_items(session, customer, today=shop_today(), query=str(form.get("item_q") or ""),
+                                        page=_page_number(form.get("item_page")))
+        item = _chosen_item(session, verified, str(form.get("purchase_line_id") or ""))
+    return Template(
+        template_name="claims/warranty/claim.html", status_code=status_code,
+        context={"items": items, "item": item, "form": form, "errors": errors, "new_key": idempotency_key(form)},
+    )
+
+
+def _too_large(request: Request, exc: Exception) -> Response:
+    """An upload over the body limit: the form again with the reason beside the photos, not a bare 413 page."""
+    verified = _verified(request)
+    if verified is None:
+        return Redirect("/warranty", status_code=303)
+    return _claim_form(request.app.state.db, verified, form={}, errors={"photos": TOO_LARGE},
+                       status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE)

@@ -70,7 +70,9 @@ def claim_page(session: Session, claim: WarrantyClaim, *, today: date) -> ClaimP
                    col(Interaction.body).startswith(prefix))
             .order_by(col(Interaction.id))
         ).all():
-            history.append(HistoryEntry(created_at, body[len(prefix):].strip()))
+            step, reason_mark, reason = body[len(prefix):].strip().partition(". Reason:")
+            # Entries written before issue 13 carry raw values ("in_review → approved"): show them in words too.
+            history.append(HistoryEntry(created_at, step.replace("_", " ") + reason_mark + reason))
     return ClaimPage(
         claim=claim, customer_id=code, customer_id_grouped=ids.format_grouped(code),
         customer_name=record.full_name if record else None, product_name=product, category=category,

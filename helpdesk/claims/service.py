@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -10,6 +12,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from helpdesk import wording
 from helpdesk.auth.service import CurrentAgent
 from helpdesk.claims.models import ClaimCreate, ClaimPhoto, ClaimStatus, ClaimStatusChange, Eligibility, WarrantyClaim
 from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
@@ -26,7 +29,7 @@ from helpdesk.claims.rules import (
 )
 from helpdesk.customers.models import Customer
 from helpdesk.idempotency import already_done
-from helpdesk.sales.models import Product, Purchase, PurchaseLine
+from helpdesk.sales.queries import PurchasedItem, customer_item, find_items
 from helpdesk.search.models import DocType
 from helpdesk.search.outbox import record_change
 from helpdesk.tickets import numbers
@@ -54,10 +57,6 @@ class ClaimableItem:
         return fault_categories(self.category)
 
 
-_ITEM_COLUMNS = (PurchaseLine.id, Product.name, Product.category, Product.model_number, PurchaseLine.serial_number,
-                 Purchase.purchased_on, Purchase.order_number, Product.warranty_months)
-
-
 def _open_claims_by_line(session: Session, line_ids: list[int]) -> dict[int, str]:
     if not line_ids:
         return {}
@@ -68,42 +67,63 @@ def _open_claims_by_line(session: Session, line_ids: list[int]) -> dict[int, str
     return dict(rows)
 
 
-def _item(row, open_claims: dict[int, str], today: date) -> ClaimableItem:
-    line_id, name, category, model, serial, purchased_on, order_number, months = row
-    check = check_eligibility(purchased_on=purchased_on, warranty_months=months, today=today,
-                              open_claim_number=open_claims.get(line_id))
-    return ClaimableItem(line_id, name, category, model, serial, purchased_on, order_number, check)
+def _claimable(item: PurchasedItem, open_claims: dict[int, str], today: date) -> ClaimableItem:
+    check = check_eligibility(purchased_on=item.purchased_on, warranty_months=item.warranty_months, today=today,
+                              open_claim_number=open_claims.get(item.line_id))
+    return ClaimableItem(item.line_id, item.product_name, item.category, item.model_number, item.serial_number,
+                         item.purchased_on, item.order_number, check)
 
 
-def claimable_items(session: Session, customer: Customer, *, today: date, limit: int = 300) -> list[ClaimableItem]:
-    """The customer's purchased items, newest first, each with its eligibility: two queries."""
-    rows = session.exec(
-        select(*_ITEM_COLUMNS)
-        .join(Purchase, col(Purchase.id) == PurchaseLine.purchase_id)
-        .join(Product, col(Product.id) == PurchaseLine.product_id)
-        .where(Purchase.customer_id == customer.id)
-        .order_by(col(Purchase.purchased_on).desc(), col(PurchaseLine.id).desc())
-        .limit(limit)
-    ).all()
-    open_claims = _open_claims_by_line(session, [row[0] for row in rows])
-    return [_item(row, open_claims, today) for row in rows]
+@dataclass
+class ClaimablePage:
+    """A page of the customer's items (searched and paged: a customer may own hundreds), each with its eligibility."""
+
+    items: list[ClaimableItem]
+    total: int
+    page: int
+    pages: int
+    query: str
+
+
+def claimable_items(session: Session, customer: Customer, *, today: date, query: str = "", page: int = 1) -> ClaimablePage:
+    """The customer's purchased items matching `query`, newest first, one page of them: three queries."""
+    found = find_items(session, customer.id, query=query, page=page)
+    open_claims = _open_claims_by_line(session, [item.line_id for item in found.items])
+    return ClaimablePage(items=[_claimable(item, open_claims, today) for item in found.items], total=found.total,
+                         page=found.page, pages=found.pages, query=found.query)
 
 
 def claimable_item(session: Session, customer: Customer, line_id: int, *, today: date) -> ClaimableItem:
     """One item of this customer's, or ClaimInvalid when the item is not theirs."""
-    row = session.exec(
-        select(*_ITEM_COLUMNS)
-        .join(Purchase, col(Purchase.id) == PurchaseLine.purchase_id)
-        .join(Product, col(Product.id) == PurchaseLine.product_id)
-        .where(PurchaseLine.id == line_id, Purchase.customer_id == customer.id)
-    ).first()
-    if row is None:
+    item = customer_item(session, customer.id, line_id)
+    if item is None:
         raise ClaimInvalid({"purchase_line_id": "That item is not one of this customer's purchases."})
-    return _item(row, _open_claims_by_line(session, [line_id]), today)
+    return _claimable(item, _open_claims_by_line(session, [line_id]), today)
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _status_token(status_key: str | None, idempotency_key: str | None) -> str:
+    """The customer's status-link token. Derived from the form's key under the server's secret, so a repeated
+    submit of the same form answers with the same link; random when there is no key to derive it from."""
+    if not (status_key and idempotency_key):
+        return secrets.token_urlsafe(24)
+    digest = hmac.new(status_key.encode(), b"warranty-status|" + idempotency_key.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+
+
+def _repeat(session: Session, existing: WarrantyClaim, customer: Customer, data: ClaimCreate,
+            status_key: str | None) -> FiledClaim:
+    """What a repeated submit of an already filed form answers: the same claim, and the same status link."""
+    if existing.customer_id != customer.id:
+        raise ClaimInvalid({"form": "This form was already used. Reload the page and fill it in again."})
+    token = None
+    if existing.status_token_hash and status_key:
+        candidate = _status_token(status_key, data.idempotency_key)
+        token = candidate if hmac.compare_digest(_token_hash(candidate), existing.status_token_hash) else None
+    return FiledClaim(existing, _ticket_number(session, existing), token, already_filed=True)
 
 
 @dataclass
@@ -124,10 +144,14 @@ def file_claim(
     today: date,
     agent_id: int | None,
     self_service: bool = False,
+    status_key: str | None = None,
 ) -> FiledClaim:
-    """File a claim with its linked ticket and photos in one transaction: all of it exists, or none of it."""
+    """File a claim with its linked ticket and photos in one transaction: all of it exists, or none of it.
+
+    `status_key` (the server's secret) lets a repeated self-service submit answer with the same status link.
+    """
     if existing := already_done(session, WarrantyClaim, data.idempotency_key):
-        return FiledClaim(existing, _ticket_number(session, existing), None, already_filed=True)
+        return _repeat(session, existing, customer, data, status_key)
     item = claimable_item(session, customer, data.purchase_line_id, today=today)
     if item.check.eligibility == Eligibility.DUPLICATE:
         raise ClaimInvalid({"purchase_line_id": item.check.message})
@@ -152,7 +176,7 @@ def file_claim(
             purchase_line_id=item.line_id,
         ),
     )
-    token = secrets.token_urlsafe(24) if self_service else None
+    token = _status_token(status_key, data.idempotency_key) if self_service else None
     claim = WarrantyClaim(
         number=number, customer_id=customer.id, purchase_line_id=item.line_id, ticket_id=ticket.id,
         fault_category=data.fault_category, description=data.description, remedy=data.remedy,
@@ -178,7 +202,7 @@ def file_claim(
         # Two submits of one form raced past the idempotency check: the other one won.
         existing = already_done(session, WarrantyClaim, data.idempotency_key)
         if existing is not None:
-            return FiledClaim(existing, _ticket_number(session, existing), None, already_filed=True)
+            return _repeat(session, existing, customer, data, status_key)
         # Two claims for one item raced past the open-claim check: the database let one in (uq_claim_open_per_line).
         again = claimable_item(session, customer, data.purchase_line_id, today=today)
         if again.check.eligibility == Eligibility.DUPLICATE:
@@ -206,10 +230,12 @@ def get_claim(session: Session, number: str) -> WarrantyClaim:
 def change_status(session: Session, *, claim: WarrantyClaim, change: ClaimStatusChange, agent: CurrentAgent) -> WarrantyClaim:
     """Move the claim on, if the move is allowed and the agent may make it; logged to the linked ticket."""
     if change.current is not None and change.current != claim.status:
-        raise ClaimChanged(f"{claim.number} was moved to {claim.status} by someone else; nothing was changed.")
+        raise ClaimChanged(f"{claim.number} was moved to {wording.human(claim.status)} by someone else; "
+                           "nothing was changed.")
     if not can_change_claim_status(claim.status, change.status):
-        allowed = ", ".join(NEXT_CLAIM_STATUSES.get(claim.status, ())) or "nothing (it is closed)"
-        raise ClaimInvalid({"status": f"A {claim.status} claim can move to {allowed}, not {change.status}."})
+        allowed = wording.options(NEXT_CLAIM_STATUSES.get(claim.status, ())) or "nothing (it is closed)"
+        raise ClaimInvalid({"status": f"{wording.a_status(claim.status, 'claim')} can move to {allowed}, "
+                                      f"not {wording.human(change.status)}."})
     if change.status in STATUSES_NEEDING_REASON and not change.reason:
         raise ClaimInvalid({"reason": "Say why the claim is rejected: the customer will be told."})
     if needs_supervisor(eligibility=claim.eligibility, new_status=change.status) and not agent.is_supervisor:
@@ -221,7 +247,8 @@ def change_status(session: Session, *, claim: WarrantyClaim, change: ClaimStatus
         claim.decision_reason = change.reason
     session.add(claim)
     if claim.ticket_id:
-        text = f"Claim {claim.number}: {previous} → {change.status}" + (f". Reason: {change.reason}" if change.reason else "")
+        text = (f"Claim {claim.number}: {wording.human(previous)} → {wording.human(change.status)}"
+                + (f". Reason: {change.reason}" if change.reason else ""))
         tickets.add_to_thread(session, ticket_id=claim.ticket_id, kind=InteractionKind.STATUS_CHANGE, body=text,
                               agent_id=agent.id)
     session.commit()

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, MultipartBody, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import File, Redirect, Template
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from helpdesk.claims import queries, service
 from helpdesk.claims.forms import CLAIM_FILTERS, ClaimListFilters, read_claim_form
 from helpdesk.claims.models import DESCRIPTION_MAX, ClaimStatusChange
-from helpdesk.claims.photos import UPLOAD_LIMIT, photo_store
+from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT, photo_store
 from helpdesk.customers import service as customers
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import (
@@ -47,17 +49,23 @@ class ClaimController(Controller):
         db: DB,
         customer: Annotated[str | None, QueryParameter(required=False, max_length=40)] = None,
         line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None,
+        item_q: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
+        item_page: Annotated[int, QueryParameter(required=False, ge=1, le=100_000)] = 1,
     ) -> Template:
         """The intake form; from the customer page the customer and item come pre-selected."""
-        context = _intake_context(db, customer or "", line, form={}, errors={})
+        context = _intake_context(db, customer or "", line, form={"item_q": item_q, "item_page": item_page}, errors={})
         return Template(template_name="claims/new.html", context=context)
 
     @get("/new/items", sync_to_thread=True)
     def items(
         self, request: Request, db: DB, customer: Annotated[str, QueryParameter(max_length=40)] = "",
+        item_q: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
+        item_page: Annotated[int, QueryParameter(required=False, ge=1, le=100_000)] = 1,
+        purchase_line_id: Annotated[str | None, QueryParameter(required=False, max_length=20)] = None,
     ) -> Template:
-        """The customer's purchased items to choose from (swapped in when the ID is entered)."""
-        context = _intake_context(db, customer, None, form={}, errors={})
+        """The customer's purchased items to choose from (swapped in when the ID is entered; searched and paged)."""
+        line = int(purchase_line_id) if purchase_line_id and purchase_line_id.isdigit() and len(purchase_line_id) < 19 else None
+        context = _intake_context(db, customer, line, form={"item_q": item_q, "item_page": item_page}, errors={})
         return render(request, page="claims/new.html", partial="claims/_items.html", context=context)
 
     @get("/new/item", sync_to_thread=True)
@@ -69,12 +77,13 @@ class ClaimController(Controller):
         context = _intake_context(db, customer, purchase_line_id, form={}, errors={})
         return render(request, page="claims/new.html", partial="claims/_item.html", context=context)
 
-    @post("/", sync_to_thread=True, status_code=200, request_max_body_size=UPLOAD_LIMIT)
+    @post("/", sync_to_thread=True, status_code=200, request_max_body_size=UPLOAD_LIMIT,
+          exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: lambda request, exc: _too_large(request)})
     def create(
         self, request: Request, db: DB, settings: AppSettings, data: MultipartBody[dict[str, Any]]
     ) -> Template | Redirect | ClientRedirect:
         """File the claim with its ticket and photos, then show it."""
-        submission = read_claim_form(data, extra_fields=("customer",))
+        submission = read_claim_form(data, extra_fields=("customer", "item_q"))
         form, photos, claim_input, errors = submission.form, submission.photos, submission.claim, submission.errors
         with db.write() as session:
             customer, message = customers.customer_from_typed_id(session, form["customer"])
@@ -89,7 +98,7 @@ class ClaimController(Controller):
                 else:
                     target = f"/claims/{filed.claim.number}"
                     return ClientRedirect(target) if wants_partial(request) else Redirect(target, status_code=303)
-        line = int(form["purchase_line_id"]) if form["purchase_line_id"].isdigit() else None
+        line = int(form["purchase_line_id"]) if form["purchase_line_id"].isdigit() and len(form["purchase_line_id"]) < 19 else None
         context = _intake_context(db, form["customer"], line, form=form, errors=errors)
         return render(request, page="claims/new.html", partial="claims/_form.html", context=context,
                       status_code=form_status(request, 400))
@@ -153,21 +162,42 @@ def _claim_page(request: Request, session, number: str, *, errors: dict | None =
 
 def _intake_context(db, customer_text: str, line_id: int | None, *, form: dict, errors: dict) -> dict[str, Any]:
     """Everything the intake form needs for what has been entered so far."""
-    items, item, message = [], None, None
+    items, item, message = None, None, None
     customer_code = None
     with db.read() as session:
         if customer_text:
             customer, message = customers.customer_from_typed_id(session, customer_text)
             if customer is not None:
                 customer_code = customer.code
-                items = service.claimable_items(session, customer, today=shop_today())
+                items = service.claimable_items(session, customer, today=shop_today(), query=str(form.get("item_q") or ""),
+                                                page=_page_number(form.get("item_page")))
                 if line_id:
-                    item = next((i for i in items if i.line_id == line_id), None)
-                    if item is None and "purchase_line_id" not in errors:
-                        errors = {**errors, "purchase_line_id": "That item is not one of this customer's purchases."}
+                    # The chosen item is read by itself: it may be on any page of a long list.
+                    try:
+                        item = service.claimable_item(session, customer, line_id, today=shop_today())
+                    except service.ClaimInvalid as exc:
+                        errors = {**exc.errors, **errors}
     return {
         "customer_text": customer_text, "customer_code": customer_code, "customer_message": message,
         "items": items, "item": item, "form": form, "errors": errors,
         "new_key": idempotency_key(form),
     }
 
+
+def _page_number(value: Any) -> int:
+    text = str(value or "")
+    return min(int(text), 100_000) if text.isdigit() and len(text) < 7 and int(text) > 0 else 1
+
+
+def _too_large(request: Request) -> Template:
+    """An upload over the body limit, which the server stopped reading: the form again, with the reason beside the
+    photos. The customer and item come back from the page the form was on (its address says which they were)."""
+    page = urlsplit(request.headers.get("hx-current-url") or request.headers.get("referer") or "")
+    asked = parse_qs(page.query) if page.path == "/claims/new" else {}
+    customer = (asked.get("customer") or [""])[0][:40]
+    line_text = (asked.get("line") or [""])[0]
+    line = int(line_text) if line_text.isdigit() and len(line_text) < 19 else None
+    context = _intake_context(request.app.state.db, customer, line, form={"purchase_line_id": str(line or "")},
+                              errors={"photos": TOO_LARGE})
+    return render(request, page="claims/new.html", partial="claims/_form.html", context=context,
+                  status_code=form_status(request, HTTP_413_REQUEST_ENTITY_TOO_LARGE))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from helpdesk import ids
+from helpdesk.forms import InvalidInput
 
 
 class CustomerNotFound(LookupError):
@@ -11,3 +12,7 @@ class CustomerNotFound(LookupError):
     def __init__(self, code: str) -> None:
         super().__init__(f"No customer has the ID {ids.format_grouped(code)}.")
         self.code = code
+
+
+class PinnedNoteRefused(InvalidInput):
+    """A pinned note that is too long, or was changed by someone else since the agent opened it."""

@@ -7,6 +7,7 @@ most of the page's cost.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -16,13 +17,14 @@ from sqlmodel import Session, col
 from helpdesk import ids, phones
 from helpdesk.claims.models import WarrantyClaim
 from helpdesk.customers.errors import CustomerNotFound
-from helpdesk.customers.models import Customer
-from helpdesk.customers.single_view import ClaimView, CustomerView, Profile
+from helpdesk.auth.models import Agent
+from helpdesk.customers.models import Customer, CustomerNote
+from helpdesk.customers.single_view import ClaimView, CustomerView, PinnedNote, Profile
 from helpdesk.history.queries import customer_timeline
 from helpdesk.paging import Page, next_offset, parse_offset
 from helpdesk.privacy import store as personal
 from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseLine
-from helpdesk.sales.queries import purchases_page
+from helpdesk.sales.queries import ItemPage, PurchasedItem, customer_item, find_items, purchases_page
 from helpdesk.tickets.models import OPEN_STATUSES, Ticket
 from helpdesk.tickets.queries import customer_tickets
 
@@ -42,6 +44,11 @@ _HEADER = select(
     select(func.count(Ticket.satisfaction_score)).where(Ticket.customer_id == Customer.id).scalar_subquery(),
     select(func.count(Ticket.id)).where(Ticket.customer_id == Customer.id, col(Ticket.status).in_(OPEN_STATUSES))
     .scalar_subquery(),
+    # The pinned note rides along in the same round trip: the header shows it first.
+    select(CustomerNote.text).where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
+    select(CustomerNote.updated_at).where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
+    select(Agent.name).join(CustomerNote, col(CustomerNote.updated_by_id) == Agent.id)
+    .where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
 ).where(Customer.code == bindparam("code"))
 
 _ROW_ID = select(Customer.id).where(Customer.code == bindparam("code"))
@@ -74,7 +81,8 @@ def _profile(session: Session, code: str) -> tuple[Profile, int]:
     header = session.execute(_HEADER, {"code": code}).first()
     if header is None:
         raise CustomerNotFound(code)
-    customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count = header
+    (customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count,
+     note, note_at, note_by) = header
     record = personal.read(session, code)
     name, phone, email, city = (record.full_name, record.phone, record.email, record.city) if record else (None,) * 4
     return Profile(
@@ -94,6 +102,7 @@ def _profile(session: Session, code: str) -> tuple[Profile, int]:
         satisfaction_avg=float(sat_avg) if sat_avg is not None else None,
         satisfaction_count=int(sat_count),
         open_ticket_count=int(open_count),
+        pinned_note=PinnedNote(note or "", note_at, note_by),
     ), customer_id
 
 
@@ -133,3 +142,29 @@ def more_rows(session: Session, code: str, which: CustomerList, *, cursor: str |
     if which == CustomerList.CLAIMS:
         return claims_page(session, customer_id, cursor=cursor)
     return customer_tickets(session, customer_id, open_ones=which == CustomerList.OPEN_TICKETS, cursor=cursor)
+
+
+@dataclass
+class ItemChoices:
+    """The ticket form's item picker: a page of matching items, and the item already chosen (wherever it is)."""
+
+    page: ItemPage
+    chosen: PurchasedItem | None
+
+
+def item_choices(session: Session, code: str, *, query: str = "", page: int = 1, chosen: int | None = None) -> ItemChoices:
+    """Every item the customer owns is reachable: searched and paged, never cut at a fixed number. Four queries."""
+    customer_id = customer_row_id(session, code)
+    return ItemChoices(page=find_items(session, customer_id, query=query, page=page),
+                       chosen=customer_item(session, customer_id, chosen))
+
+
+_NOTE = (select(CustomerNote.text, CustomerNote.updated_at, Agent.name)
+         .join(Agent, col(Agent.id) == CustomerNote.updated_by_id, isouter=True)
+         .where(CustomerNote.customer_id == bindparam("customer_id")))
+
+
+def pinned_note(session: Session, customer_id: int) -> PinnedNote:
+    """The customer's pinned note as the header shows it (empty when there is none)."""
+    row = session.execute(_NOTE, {"customer_id": customer_id}).first()
+    return PinnedNote(*row) if row else PinnedNote("", None, None)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from helpdesk.history.queries import HistoryEntry
 from helpdesk.paging import Page
 from helpdesk.sales.queries import PurchaseView
 from helpdesk.tickets.queries import TicketRow
+
+
+@dataclass
+class PinnedNote:
+    """A short note on the customer that every agent sees first ("no calls on Sundays")."""
+
+    text: str
+    updated_at: datetime | None = None
+    updated_by: str | None = None
 
 
 @dataclass
@@ -28,6 +37,7 @@ class Profile:
     satisfaction_avg: float | None = None
     satisfaction_count: int = 0
     open_ticket_count: int = 0
+    pinned_note: PinnedNote = field(default_factory=lambda: PinnedNote(""))
 
 
 @dataclass

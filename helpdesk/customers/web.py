@@ -12,10 +12,10 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from helpdesk import phones
-from helpdesk.customers import queries, service
+from helpdesk.customers import notes, queries, service
+from helpdesk.customers.errors import PinnedNoteRefused
 from helpdesk.customers.single_view import CustomerView
 from helpdesk.history.queries import entry as history_entry
-from helpdesk.sales.queries import purchased_items
 from helpdesk.tickets import calls, service as tickets
 from helpdesk.tickets.models import CallLog, TicketCreate
 from helpdesk.tickets.queries import customer_tickets, open_ticket_choices
@@ -65,9 +65,13 @@ _LIST_PARTIALS = {
     queries.CustomerList.PAST_TICKETS: ("customers/_ticket_rows.html", "tickets"),
 }
 
+ItemQuery = Annotated[str, QueryParameter(required=False, max_length=200, description="words of a product, model, serial or order")]
+ItemPageNumber = Annotated[int, QueryParameter(required=False, ge=1, le=100_000)]
+
 # The customer page's two action forms: the partial, and what each offers to choose from.
 _CALL_FORM = "customers/_call_form.html"
 _TICKET_FORM = "customers/_ticket_form.html"
+_NOTE_FORM = "customers/_note_form.html"
 
 
 class CustomerController(Controller):
@@ -101,10 +105,61 @@ class CustomerController(Controller):
 
     @get("/{customer_id:str}/ticket-form", sync_to_thread=True)
     def ticket_form(self, request: Request, db: DB, customer_id: CustomerIdPath,
-                    line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None) -> Template:
+                    line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None,
+                    item_q: ItemQuery = "", item_page: ItemPageNumber = 1) -> Template:
         """The new-ticket form (optionally about one purchased item)."""
         return _action_form(request, db, canonical_id(customer_id), _TICKET_FORM,
-                            form={"purchase_line_id": str(line or "")})
+                            form={"purchase_line_id": str(line or ""), "item_q": item_q, "item_page": item_page})
+
+    @get("/{customer_id:str}/items", sync_to_thread=True)
+    def items(self, request: Request, db: DB, customer_id: CustomerIdPath, item_q: ItemQuery = "",
+              item_page: ItemPageNumber = 1,
+              purchase_line_id: Annotated[str | None, QueryParameter(required=False, max_length=20)] = None) -> Template:
+        """The ticket form's item picker, searched or paged (HTMX swaps the list; a plain request gets the form)."""
+        code = canonical_id(customer_id)
+        chosen = int(purchase_line_id) if purchase_line_id and purchase_line_id.isdigit() and len(purchase_line_id) < 19 else None
+        if not wants_partial(request):
+            return _action_form(request, db, code, _TICKET_FORM,
+                                form={"purchase_line_id": str(chosen or ""), "item_q": item_q, "item_page": item_page})
+        with db.read() as session:
+            choices = queries.item_choices(session, code, query=item_q, page=item_page, chosen=chosen)
+        return Template(template_name="customers/_item_choices.html", headers={"Vary": "HX-Request"},
+                        context={"customer_id": code, "item_choices": choices,
+                                 "form": {"purchase_line_id": str(chosen or "")}})
+
+    @get("/{customer_id:str}/note", sync_to_thread=True)
+    def note(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template | Redirect:
+        """The pinned note as the header shows it (Cancel on the note form swaps this back)."""
+        code = canonical_id(customer_id)
+        if not wants_partial(request):
+            return Redirect(f"/customers/{code}", status_code=303)
+        with db.read() as session:
+            note = queries.pinned_note(session, queries.customer_row_id(session, code))
+        return Template(template_name="customers/_pinned_note.html", context={"customer_id": code, "note": note})
+
+    @get("/{customer_id:str}/note-form", sync_to_thread=True)
+    def note_form(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template:
+        """The pinned note's edit form, with its latest changes."""
+        return _note_form(request, db, canonical_id(customer_id), form=None)
+
+    @post("/{customer_id:str}/note", sync_to_thread=True, status_code=200)
+    def save_note(self, request: Request, db: DB, customer_id: CustomerIdPath, data: FormData) -> Template | Redirect:
+        """Pin, change or clear the note; it shows in the header at once."""
+        code = canonical_id(customer_id)
+        form = {"note": str(data.get("note") or ""), "previous": str(data.get("previous") or "")}
+        with db.write() as session:
+            customer = service.get_customer(session, code)
+            try:
+                notes.set_pinned_note(session, customer=customer, text=form["note"], previous=form["previous"],
+                                      agent_id=request.user.id)
+            except PinnedNoteRefused as exc:
+                session.rollback()
+                return _note_form(request, db, code, form=form, errors=exc.errors)
+            if not wants_partial(request):
+                return Redirect(f"/customers/{code}", status_code=303)
+            note = queries.pinned_note(session, customer.id)
+        return Template(template_name="customers/_pinned_note.html",
+                        context={"customer_id": code, "note": note, "notice": "Note saved."})
 
     @post("/{customer_id:str}/calls", sync_to_thread=True, status_code=200)
     def log_call(self, request: Request, db: DB, customer_id: CustomerIdPath, data: FormData) -> Template | Redirect:
@@ -151,11 +206,32 @@ def _action_form(request: Request, db: DB, code: str, partial: str, *, form: dic
         if partial == _CALL_FORM:
             choices = {"open_tickets": open_ticket_choices(session, customer_row_id)}
         else:
-            choices = {"items": purchased_items(session, customer_row_id)}
+            chosen = str(form.get("purchase_line_id") or "")
+            choices = {"item_choices": queries.item_choices(
+                session, code, query=str(form.get("item_q") or ""), page=_page_number(form.get("item_page")),
+                chosen=int(chosen) if chosen.isdigit() and len(chosen) < 19 else None)}
     context = {"customer_id": code, "form": form, "errors": problem.errors if problem else {},
                "new_key": idempotency_key(form), "partial_name": partial, **choices}
     return render(request, page="customers/action_page.html", partial=partial, context=context,
                   status_code=form_status(request, problem.status_code if problem else 200))
+
+
+def _page_number(value: Any) -> int:
+    text = str(value or "")
+    return min(int(text), 100_000) if text.isdigit() and len(text) < 7 and int(text) > 0 else 1
+
+
+def _note_form(request: Request, db: DB, code: str, *, form: dict | None, errors: dict | None = None) -> Template:
+    """The note form (again, with the agent's text and a message, when refused): the partial, or a page."""
+    with db.read() as session:
+        row_id = queries.customer_row_id(session, code)
+        note, history = queries.pinned_note(session, row_id), notes.note_history(session, row_id)
+    form = form or {"note": note.text, "previous": note.text}
+    context = {"customer_id": code, "note": note, "history": history, "form": {**form, "previous": note.text},
+               "errors": errors or {}, "partial_name": _NOTE_FORM}
+    status_code = form_status(request, 409 if errors and "changed" in errors.get("note", "") else 400) if errors else 200
+    return render(request, page="customers/action_page.html", partial=_NOTE_FORM, context=context,
+                  status_code=status_code)
 
 
 @dataclass

@@ -101,7 +101,7 @@ def read(session: Session, code: str) -> PersonalDetails | None:
 
 def read_many(session: Session, codes: Iterable[str]) -> dict[str, PersonalDetails]:
     """Personal details for several customers in one query (lists, exports)."""
-    codes = sorted(set(codes))
+    codes = sorted({code for code in codes if code})
     if not codes:
         return {}
     keyring = keyring_of(session)

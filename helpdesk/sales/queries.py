@@ -6,16 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, select
-from sqlmodel import Session, col
+from sqlalchemy import bindparam, func, or_
+from sqlmodel import Session, col, select
 
 from helpdesk.paging import Page, next_offset, parse_offset
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.sales.service import warranty_status
 
 PURCHASES_PER_PAGE = 10
-# The ticket form's item list: enough for almost every customer without paging.
-ITEMS_TO_CHOOSE_FROM = 200
 
 
 @dataclass
@@ -100,17 +98,97 @@ class PurchasedItem:
     serial_number: str | None
     purchased_on: date
     order_number: str
+    category: str = ""
+    warranty_months: int = 0
 
 
-def purchased_items(session: Session, customer_id: int, *, limit: int = ITEMS_TO_CHOOSE_FROM) -> list[PurchasedItem]:
-    """The customer's purchased items, newest first."""
+# Item pickers show this many at a time; a search box narrows longer lists (a customer may own hundreds).
+ITEMS_PER_PAGE = 20
+ITEM_QUERY_MAX = 60
+
+_ITEM_COLUMNS = (PurchaseLine.id, Product.name, Product.model_number, PurchaseLine.serial_number,
+                 Purchase.purchased_on, Purchase.order_number, Product.category, Product.warranty_months)
+
+
+@dataclass
+class ItemPage:
+    """A page of a customer's items matching what was typed, newest first."""
+
+    items: list[PurchasedItem]
+    total: int
+    page: int
+    query: str
+    page_size: int = ITEMS_PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _items_matching(customer_id: int, query: str):
+    conditions = [Purchase.customer_id == customer_id]
+    if query:
+        needle = query.lower()
+        conditions.append(or_(*(func.lower(column).contains(needle, autoescape=True) for column in (
+            col(Product.name), col(Product.model_number), col(PurchaseLine.serial_number), col(Purchase.order_number)))))
+    return conditions
+
+
+def _joined(statement):
+    return (statement.select_from(PurchaseLine)
+            .join(Purchase, col(Purchase.id) == PurchaseLine.purchase_id)
+            .join(Product, col(Product.id) == PurchaseLine.product_id))
+
+
+def find_items(session: Session, customer_id: int, *, query: str = "", page: int = 1) -> ItemPage:
+    """One page of the customer's items whose product, model, serial or order number contains `query`: two queries."""
+    query = (query or "").strip()[:ITEM_QUERY_MAX]
+    conditions = _items_matching(customer_id, query)
+    total = session.exec(_joined(select(func.count(PurchaseLine.id))).where(*conditions)).one()
+    pages = max(1, -(-total // ITEMS_PER_PAGE))
+    page = min(max(page, 1), pages)  # a page past the end shows the last one
     rows = session.exec(
-        select(PurchaseLine.id, Product.name, Product.model_number, PurchaseLine.serial_number,
-               Purchase.purchased_on, Purchase.order_number)
-        .join(Purchase, col(Purchase.id) == PurchaseLine.purchase_id)
-        .join(Product, col(Product.id) == PurchaseLine.product_id)
-        .where(Purchase.customer_id == customer_id)
+        _joined(select(*_ITEM_COLUMNS)).where(*conditions)
         .order_by(col(Purchase.purchased_on).desc(), col(PurchaseLine.id).desc())
-        .limit(limit)
+        .offset((page - 1) * ITEMS_PER_PAGE).limit(ITEMS_PER_PAGE)
     ).all()
-    return [PurchasedItem(*row) for row in rows]
+    return ItemPage(items=[PurchasedItem(*row) for row in rows], total=total, page=page, query=query)
+
+
+def customer_item(session: Session, customer_id: int, line_id: int | None) -> PurchasedItem | None:
+    """One of this customer's items by its line id (None if it is not theirs): the choice a form already holds."""
+    if not line_id:
+        return None
+    row = session.exec(_joined(select(*_ITEM_COLUMNS)).where(PurchaseLine.id == line_id,
+                                                             Purchase.customer_id == customer_id)).first()
+    return PurchasedItem(*row) if row else None
+
+
+@dataclass
+class ItemWarranty:
+    """The item a ticket is about: what it is, when it was bought, and its warranty today."""
+
+    line_id: int
+    product_name: str
+    model_number: str
+    serial_number: str | None
+    purchased_on: date
+    order_number: str
+    in_warranty: bool
+    warranty_last_day: date
+    warranty_label: str
+
+
+def item_warranty(session: Session, line_id: int | None, *, today: date) -> ItemWarranty | None:
+    """Product, model, serial and warranty status of one purchased item: one query."""
+    if line_id is None:
+        return None
+    row = session.exec(_joined(select(*_ITEM_COLUMNS)).where(PurchaseLine.id == line_id)).first()
+    if row is None:
+        return None
+    item = PurchasedItem(*row)
+    status = warranty_status(item.purchased_on, item.warranty_months, on=today)
+    return ItemWarranty(line_id=item.line_id, product_name=item.product_name, model_number=item.model_number,
+                        serial_number=item.serial_number, purchased_on=item.purchased_on,
+                        order_number=item.order_number, in_warranty=status.in_warranty,
+                        warranty_last_day=status.last_day, warranty_label=status.label)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk import ids
 from helpdesk.auth.models import Agent
+from helpdesk.customers import service as customers
 from helpdesk.search import analysis, documents, highlight
 from helpdesk.search.documents import CLAIM_KIND, TICKET_KIND, HitRecord
 from helpdesk.search.engine import Filters, SearchEngine, SearchUnavailable
@@ -74,10 +75,38 @@ class SearchHit:
     ticket_url: str | None = None
     claim_number: str | None = None
     claim_url: str | None = None
+    customer_name: str | None = None
 
     @property
     def snippet_html(self) -> str:
         return highlight.to_html(self.snippet)
+
+
+@dataclass
+class HitGroup:
+    """Hits shown together: all of one ticket's hits on a page under that ticket, or a single hit on its own."""
+
+    hits: list[SearchHit]
+    ticket_number: str | None = None
+
+    @property
+    def first(self) -> SearchHit:
+        return self.hits[0]
+
+
+def group_hits(hits: list[SearchHit]) -> list[HitGroup]:
+    """Hits in rank order, with every later hit of a ticket moved under that ticket's first one."""
+    groups: list[HitGroup] = []
+    by_ticket: dict[str, HitGroup] = {}
+    for hit in hits:
+        if hit.ticket_number and hit.ticket_number in by_ticket:
+            by_ticket[hit.ticket_number].hits.append(hit)
+            continue
+        group = HitGroup([hit], hit.ticket_number)
+        if hit.ticket_number:
+            by_ticket[hit.ticket_number] = group
+        groups.append(group)
+    return groups
 
 
 @dataclass
@@ -96,6 +125,10 @@ class SearchResults:
     took_ms: float = 0.0
     total_is_exact: bool = True
     window: int = 0  # for a broad search: how many of the newest documents it was answered from
+
+    @property
+    def groups(self) -> list[HitGroup]:
+        return group_hits(self.hits)
 
     @property
     def total_label(self) -> str:
@@ -224,6 +257,9 @@ def search(session: Session, engine: SearchEngine, params: SearchParams) -> Sear
                 f"{found.window:,} entries. Add a word, a customer ID or dates to search all of it."
             )
         results.hits = [_hit(records[key], found.terms, found.prefixes) for key in found.keys if key in records]
+        names = customers.names_for(session, {hit.customer_id for hit in results.hits})
+        for hit in results.hits:
+            hit.customer_name = names.get(hit.customer_id)
         if found.total == 0:
             results.suggestion = _suggestion(session, engine, parsed)
     except SearchUnavailable as exc:

@@ -11,6 +11,7 @@ from litestar.params import JSONBody, QueryParameter
 
 from helpdesk.customers import service as customers
 from helpdesk.history.queries import HistoryEntry
+from helpdesk.sales.queries import ItemWarranty
 from helpdesk.tickets import properties, queries, service
 from helpdesk.tickets.models import MessageCreate, Priority, TicketCreate, TicketStatus, TicketUpdate
 from helpdesk.tickets.queries import QueueFilters, Sort, TicketRow, View
@@ -43,6 +44,8 @@ class TicketOut:
     tags: list[str]
     version: int
     sla: str
+    sla_label: str
+    item: ItemWarranty | None
     created_at: datetime
     updated_at: datetime
     first_response_due: datetime | None
@@ -78,7 +81,8 @@ def _ticket_out(session, number: str) -> TicketOut:
     return TicketOut(
         number=ticket.number, customer_id=page.customer.customer_id, subject=ticket.subject, status=ticket.status,
         priority=ticket.priority, channel=ticket.channel, assignee_id=ticket.assignee_id, assignee_name=page.assignee_name,
-        tags=page.tags, version=ticket.version, sla=page.sla, created_at=ticket.created_at, updated_at=ticket.updated_at,
+        tags=page.tags, version=ticket.version, sla=page.sla, sla_label=page.sla_label, item=page.item,
+        created_at=ticket.created_at, updated_at=ticket.updated_at,
         first_response_due=ticket.first_response_due, resolution_due=ticket.resolution_due,
         first_responded_at=ticket.first_responded_at, solved_at=ticket.solved_at,
         satisfaction_score=ticket.satisfaction_score, satisfaction_comment=ticket.satisfaction_comment,

@@ -138,7 +138,11 @@ class TicketCreate(SQLModel):
     @field_validator("purchase_line_id", mode="before")
     @classmethod
     def _line(cls, value):
-        return None if value in ("", None) else value
+        if value in ("", None):
+            return None
+        if not (str(value).strip().isdigit() and len(str(value).strip()) < 19):
+            raise ValueError("Choose one of the customer's items.")
+        return value
 
 
 class CallLog(SQLModel):
@@ -156,6 +160,14 @@ class CallLog(SQLModel):
     @classmethod
     def _summary(cls, value: str | None) -> str:
         return limited_text(value, label="The summary", max_length=SUMMARY_MAX)
+
+    @field_validator("outcome", mode="before")
+    @classmethod
+    def _outcome(cls, value):
+        # The form offers no default: "Resolved" preselected was logged on calls that resolved nothing.
+        if value == "":
+            raise ValueError("Choose how the call ended.")
+        return value
 
     @field_validator("body", mode="before")
     @classmethod
@@ -206,10 +218,38 @@ class TicketUpdate(SQLModel):
     satisfaction_score: int | None = Field(default=None, ge=1, le=5)
     satisfaction_comment: str | None = None
 
+    @classmethod
+    def from_form(cls, form: dict) -> TicketUpdate:
+        """The ticket page's properties form as a browser sends it.
+
+        "(nobody)" arrives as an empty assignee and means unassign; unticking every tag sends no `tags` at all
+        (hence the `tags_present` marker); tags typed into the picker's box come as `tags_add`.
+        """
+        data = {key: value for key, value in form.items() if key not in ("tags", "tags_add", "tags_present")}
+        if form.get("assignee_id") == "":
+            data["unassign"] = True
+        if "tags_present" in form or "tags" in form or "tags_add" in form:
+            ticked = form.get("tags") or []
+            ticked = [ticked] if isinstance(ticked, str) else list(ticked)
+            typed = form.get("tags_add") or ""
+            typed = typed.split(",") if isinstance(typed, str) else [part for text in typed for part in str(text).split(",")]
+            data["tags"] = [*ticked, *typed]
+        return cls.model_validate(data)
+
     @field_validator("status", "priority", "assignee_id", "satisfaction_score", mode="before")
     @classmethod
     def _blank_is_none(cls, value):
         return None if value == "" else value
+
+    @field_validator("assignee_id", mode="before")
+    @classmethod
+    def _assignee(cls, value):
+        # Not an id from the list (a database integer has at most 19 digits): a message, never a server error.
+        if value in ("", None):
+            return None
+        if not (str(value).strip().isdigit() and len(str(value).strip()) < 19):
+            raise ValueError("Choose an agent from the list.")
+        return value
 
     @field_validator("tags", mode="before")
     @classmethod

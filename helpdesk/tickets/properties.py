@@ -20,6 +20,9 @@ from helpdesk.timeutil import utcnow
 def update_ticket(session: Session, *, ticket: Ticket, data: TicketUpdate, agent_id: int) -> Ticket:
     """Change status, priority, assignee, tags or satisfaction; refused if the agent's view is stale."""
     if data.version != ticket.version:
+        if _already_applied(session, ticket, data):
+            # A repeated submit (a double click on a page without JavaScript) asks for what the ticket already is.
+            return ticket
         raise StaleTicket(ticket.number)
     now = utcnow()
     # The lookups below (agents, tags, SLA) would each flush the pending change: one UPDATE, one version, per save.
@@ -31,6 +34,18 @@ def update_ticket(session: Session, *, ticket: Ticket, data: TicketUpdate, agent
         with versioned_save(session, ticket):
             write_events(session, ticket, events, agent_id, now)
     return ticket
+
+
+def _already_applied(session: Session, ticket: Ticket, data: TicketUpdate) -> bool:
+    """True when every property the form asks for already holds: nothing anyone changed would be overwritten."""
+    wanted_assignee = None if data.unassign else data.assignee_id
+    return not (
+        (data.status is not None and data.status != ticket.status)
+        or (data.priority is not None and data.priority != ticket.priority)
+        or ((data.unassign or data.assignee_id is not None) and wanted_assignee != ticket.assignee_id)
+        or (data.satisfaction_score is not None and data.satisfaction_score != ticket.satisfaction_score)
+        or (data.tags is not None and sorted(data.tags) != ticket_tags(session, ticket.id))
+    )
 
 
 def _apply_update(session: Session, ticket: Ticket, data: TicketUpdate, agent_id: int, now: datetime) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import bindparam, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -17,9 +17,10 @@ from helpdesk.customers.models import Customer
 from helpdesk.history.queries import HistoryEntry, ticket_thread
 from helpdesk.paging import Page, next_offset, parse_offset
 from helpdesk.privacy import store as personal
-from helpdesk.sales.queries import PurchaseView, purchases_page
+from helpdesk.sales.queries import ItemWarranty, PurchaseView, item_warranty, purchases_page
 from helpdesk.tickets.models import OPEN_STATUSES, Priority, Tag, Ticket, TicketStatus, TicketTag
-from helpdesk.tickets.workflow import BREACH_WARNING, NEXT_STATUSES, sla_state
+from helpdesk.tickets.sla_sql import sla_trouble
+from helpdesk.tickets.workflow import NEXT_STATUSES, due_label, outstanding_dues, sla_state
 
 QUEUE_PAGE_SIZE = 50
 RECENT_PURCHASES = 5
@@ -96,10 +97,23 @@ class TicketRow:
     resolution_due: datetime | None = None
     sla: str | None = None
     tags: list[str] = field(default_factory=list)
+    sla_label: str = ""
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+def sla_summary(*, status: str, now: datetime, first_response_due: datetime | None,
+                first_responded_at: datetime | None, resolution_due: datetime | None,
+                opened_at: datetime | None) -> tuple[str, str]:
+    """(SLA state, the next target in words) for a ticket, the way every page shows it."""
+    state = sla_state(status=status, now=now, first_response_due=first_response_due,
+                      first_responded_at=first_responded_at, resolution_due=resolution_due, opened_at=opened_at)
+    dues = outstanding_dues(first_response_due=first_response_due, first_responded_at=first_responded_at,
+                            resolution_due=resolution_due)
+    label = due_label(min(dues), now) if dues and state != "done" else ""
+    return state, label
 
 
 @dataclass
@@ -108,13 +122,15 @@ class QueuePage:
     rows: list[TicketRow]
     total: int
     page_size: int = QUEUE_PAGE_SIZE
+    view_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 
 
-def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: datetime) -> QueuePage:
+def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: datetime,
+          last_page_if_past_end: bool = False) -> QueuePage:
     """One page of a queue: two queries for the rows and count, one for their tags."""
     conditions = _view_conditions(filters.view, agent_id, now)
     if filters.status:
@@ -127,6 +143,9 @@ def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: dateti
         tagged = select(TicketTag.ticket_id).join(Tag, col(Tag.id) == TicketTag.tag_id).where(Tag.name == filters.tag)
         conditions.append(col(Ticket.id).in_(tagged))
     total = session.exec(select(func.count()).select_from(Ticket).where(*conditions)).one()
+    if last_page_if_past_end:
+        # For people: a page past the end (an old link, a queue that emptied) shows the last one, not "page 99 of 1".
+        filters.page = min(filters.page, max(1, -(-total // QUEUE_PAGE_SIZE)))
     assignee = aliased(Agent)
     order = (
         (col(Ticket.resolution_due).asc().nulls_last(), col(Ticket.id))
@@ -146,7 +165,7 @@ def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: dateti
     # Plain columns, not Ticket objects: a queue row shows nine fields, and building 50 full models costs more.
     rows = session.exec(
         select(Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.priority, Ticket.updated_at,
-               Ticket.resolution_due, Ticket.first_response_due, Ticket.first_responded_at,
+               Ticket.resolution_due, Ticket.first_response_due, Ticket.first_responded_at, Ticket.created_at,
                Customer.code, assignee.name)
         .join(page_ids, page_ids.c.id == Ticket.id)
         .join(Customer, col(Customer.id) == Ticket.customer_id)
@@ -154,20 +173,23 @@ def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: dateti
         .order_by(*order)
     ).all()
     tags = _tags_for(session, [t.id for t in rows])
-    return QueuePage(
-        filters=filters,
-        total=total,
-        rows=[
-            TicketRow(
-                number=t.number, subject=t.subject, status=t.status, priority=t.priority, customer_id=t.code,
-                assignee_name=t.name, last_activity=t.updated_at, resolution_due=t.resolution_due,
-                sla=sla_state(status=t.status, now=now, first_response_due=t.first_response_due,
-                              first_responded_at=t.first_responded_at, resolution_due=t.resolution_due),
-                tags=tags.get(t.id, []),
-            )
-            for t in rows
-        ],
-    )
+    return QueuePage(filters=filters, total=total, rows=[_queue_row(t, tags, now) for t in rows],
+                     view_counts=view_counts(session, agent_id=agent_id, now=now))
+
+
+def _queue_row(t, tags: dict[int, list[str]], now: datetime) -> TicketRow:
+    sla, label = sla_summary(status=t.status, now=now, first_response_due=t.first_response_due,
+                             first_responded_at=t.first_responded_at, resolution_due=t.resolution_due,
+                             opened_at=t.created_at)
+    return TicketRow(number=t.number, subject=t.subject, status=t.status, priority=t.priority, customer_id=t.code,
+                     assignee_name=t.name, last_activity=t.updated_at, resolution_due=t.resolution_due, sla=sla,
+                     sla_label=label, tags=tags.get(t.id, []))
+
+
+def view_counts(session: Session, *, agent_id: int, now: datetime) -> dict[str, int]:
+    """How many tickets each queue tab holds: one query for all six."""
+    counts = [func.count(Ticket.id).filter(*_view_conditions(view, agent_id, now)) for view in View]
+    return dict(zip(View, session.exec(select(*counts)).one()))
 
 
 def _view_conditions(view: View, agent_id: int, now: datetime) -> list:
@@ -181,9 +203,7 @@ def _view_conditions(view: View, agent_id: int, now: datetime) -> list:
     if view == View.PENDING:
         return [Ticket.status == TicketStatus.PENDING]
     if view == View.SLA:
-        soon = now + BREACH_WARNING
-        return [is_open, or_(Ticket.resolution_due <= soon,
-                             (col(Ticket.first_responded_at).is_(None)) & (Ticket.first_response_due <= soon))]
+        return [is_open, sla_trouble(now)]
     return [Ticket.status == TicketStatus.SOLVED]
 
 
@@ -224,6 +244,8 @@ class TicketPage:
     all_tags: list[str]
     next_statuses: tuple[str, ...]
     sla: str
+    sla_label: str = ""
+    item: ItemWarranty | None = None
 
 
 def thread_page(session: Session, ticket_id: int, *, cursor: str | None = None) -> Page[HistoryEntry]:
@@ -252,6 +274,9 @@ def ticket_page(session: Session, ticket: Ticket, *, today: date, now: datetime)
     names = dict(agents)
     purchases = purchases_page(session, customer.id, today=today, page_size=RECENT_PURCHASES).items
     tags = _tags_for(session, [ticket.id]).get(ticket.id, [])
+    sla, label = sla_summary(status=ticket.status, now=now, first_response_due=ticket.first_response_due,
+                             first_responded_at=ticket.first_responded_at, resolution_due=ticket.resolution_due,
+                             opened_at=ticket.created_at)
     return TicketPage(
         ticket=ticket,
         customer=TicketHeader(
@@ -267,8 +292,9 @@ def ticket_page(session: Session, ticket: Ticket, *, today: date, now: datetime)
         agents=agents,
         all_tags=tag_names(session),
         next_statuses=NEXT_STATUSES.get(ticket.status, ()),
-        sla=sla_state(status=ticket.status, now=now, first_response_due=ticket.first_response_due,
-                      first_responded_at=ticket.first_responded_at, resolution_due=ticket.resolution_due),
+        sla=sla,
+        sla_label=label,
+        item=item_warranty(session, ticket.purchase_line_id, today=today),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from enum import StrEnum
+
 from sqlmodel import Session, select
 
 from helpdesk.history.models import InteractionKind
@@ -25,9 +27,12 @@ def record(ticket: Ticket, score: int, comment: str | None, *, by_agent: bool) -
         raise TicketInvalid({"satisfaction_score": "The score is from 1 to 5."})
     ticket.satisfaction_score = score
     ticket.satisfaction_comment = comment
-    ticket.satisfaction_token_hash = None  # the customer's link is spent once a score is in
-    who = "the agent, from the call" if by_agent else "the customer"
-    return InteractionKind.EVENT, f"Satisfaction: {score}/5 (given to {who})" + (f": {comment}" if comment else "")
+    if by_agent:
+        # The score is in: a link the customer still holds stops working. Their own answer keeps its link, so a
+        # second click on Send is thanked rather than told the link is gone.
+        ticket.satisfaction_token_hash = None
+    source = "told to the agent on the call" if by_agent else "from the customer, through the survey link"
+    return InteractionKind.EVENT, f"Satisfaction: {score}/5 ({source})" + (f": {comment}" if comment else "")
 
 
 def _token_hash(token: str) -> str:
@@ -55,11 +60,33 @@ def ticket_for_survey(session: Session, token: str) -> Ticket | None:
     return session.exec(select(Ticket).where(Ticket.satisfaction_token_hash == _token_hash(token))).first()
 
 
+class SurveyState(StrEnum):
+    """What a customer's survey link leads to."""
+
+    ASKING = "asking"  # the ticket is solved and waits for their score
+    ANSWERED = "answered"  # they answered already (a second click on Send lands here)
+    REOPENED = "reopened"  # the ticket was reopened: we ask again once it is solved
+    GONE = "gone"  # not a link of ours, or replaced by a newer one
+
+
+def survey_state(ticket: Ticket | None) -> SurveyState:
+    """Where the link stands, so the page can say so kindly instead of refusing."""
+    if ticket is None:
+        return SurveyState.GONE
+    if ticket.satisfaction_score is not None:
+        return SurveyState.ANSWERED
+    if ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+        return SurveyState.REOPENED
+    return SurveyState.ASKING
+
+
 def record_from_customer(session: Session, *, token: str, score: int, comment: str | None) -> Ticket:
-    """The customer's own answer through the one-time link."""
+    """The customer's own answer through the one-time link; a repeated answer changes nothing."""
     ticket = ticket_for_survey(session, token)
     if ticket is None:
         raise TicketNotFound("for this link")
+    if survey_state(ticket) != SurveyState.ASKING:
+        return ticket
     now = utcnow()
     event = record(ticket, score, comment, by_agent=False)
     session.add(ticket)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
+from helpdesk import wording
 from helpdesk.customers.models import Customer
 from helpdesk.history import service as history
 from helpdesk.history.models import Interaction, InteractionKind
@@ -178,8 +179,9 @@ def add_message(session: Session, *, ticket: Ticket, data: MessageCreate, agent_
 
 def change_status(ticket: Ticket, new_status: str, now: datetime) -> tuple[str, str]:
     if not can_change_status(ticket.status, new_status):
-        allowed = ", ".join(NEXT_STATUSES.get(ticket.status, ())) or "nothing (it is final)"
-        raise TicketInvalid({"status": f"A {ticket.status} ticket can move to {allowed}, not {new_status}."})
+        allowed = wording.options(NEXT_STATUSES.get(ticket.status, ())) or "nothing (it is final)"
+        raise TicketInvalid({"status": f"{wording.a_status(ticket.status, 'ticket')} can move to {allowed}, "
+                                       f"not {wording.human(new_status)}."})
     event = (InteractionKind.STATUS_CHANGE, f"Status: {ticket.status} → {new_status}")
     if new_status == TicketStatus.SOLVED:
         ticket.solved_at = now

@@ -31,7 +31,7 @@ PRIORITY_CHOICES = tuple(reversed(Priority))  # most urgent first
 
 def _ticket_context(session, number: str, **extra) -> dict[str, Any]:
     page = queries.ticket_page(session, service.get_ticket(session, number), today=shop_today(), now=utcnow())
-    context = {"page": page, "errors": {}, "form": {}, "notice": None, **extra}
+    context = {"page": page, "errors": {}, "form": {}, "notice": None, "notice_at": None, **extra}
     return {**context, "new_key": idempotency_key(context["form"])}
 
 
@@ -60,7 +60,8 @@ class TicketController(Controller):
         filters, problems = queries.QueueFilters.from_query(view=view, status=status, priority=priority,
                                                             assignee=assignee, tag=tag, sort=sort, page=page)
         with db.read() as session:
-            result = queries.queue(session, filters=filters, agent_id=request.user.id, now=utcnow())
+            result = queries.queue(session, filters=filters, agent_id=request.user.id, now=utcnow(),
+                                   last_page_if_past_end=True)
             agents, tags = queries.agent_choices(session), queries.tag_names(session)
         return render(
             request, page="tickets/queue.html", partial="tickets/_queue.html",
@@ -94,8 +95,8 @@ class TicketController(Controller):
                 service.add_message(session, ticket=ticket, data=MessageCreate.model_validate(data),
                                     agent_id=request.user.id, version=_int_or_none(data.get("version")))
             except REFUSED as exc:
-                return self._refused(request, session, number, exc, data)
-            return self._saved(request, session, ticket.number, "Added to the thread.")
+                return self._refused(request, session, number, exc, data, at="message")
+            return self._saved(request, session, ticket.number, "Added to the thread.", at="message")
 
     @post("/{number:str}", sync_to_thread=True, status_code=200)
     def update(self, request: Request, db: DB, number: TicketNumberPath, data: FormData) -> Template | Redirect:
@@ -109,13 +110,11 @@ class TicketController(Controller):
                         raise service.TicketInvalid({"form": "The form was not complete; reload the ticket."})
                     properties.take_ticket(session, ticket=ticket, version=version, agent_id=request.user.id)
                 else:
-                    if "tags_present" in data and "tags" not in data:
-                        data = {**data, "tags": []}
-                    change = TicketUpdate.model_validate(data)
-                    properties.update_ticket(session, ticket=ticket, data=change, agent_id=request.user.id)
+                    properties.update_ticket(session, ticket=ticket, data=TicketUpdate.from_form(data),
+                                             agent_id=request.user.id)
             except REFUSED as exc:
-                return self._refused(request, session, number, exc, data)
-            return self._saved(request, session, ticket.number, "Saved.")
+                return self._refused(request, session, number, exc, data, at="properties")
+            return self._saved(request, session, ticket.number, "Saved.", at="properties")
 
     @post("/{number:str}/survey-link", sync_to_thread=True, status_code=200)
     def survey_link(self, request: Request, db: DB, number: TicketNumberPath) -> Template:
@@ -129,16 +128,18 @@ class TicketController(Controller):
             link = str(request.base_url).rstrip("/") + f"/satisfaction/{token}"
             return _render_ticket(request, _ticket_context(session, number, survey_link=link))
 
-    def _saved(self, request: Request, session, number: str, notice: str) -> Template | Redirect:
+    def _saved(self, request: Request, session, number: str, notice: str, *, at: str) -> Template | Redirect:
+        """The ticket again, with the notice beside the button the agent pressed (`at`), where their eyes are."""
         if not wants_partial(request):
             return Redirect(f"/tickets/{number}", status_code=303)
-        return _render_ticket(request, _ticket_context(session, number, notice=notice))
+        return _render_ticket(request, _ticket_context(session, number, notice=notice, notice_at=at))
 
-    def _refused(self, request: Request, session, number: str, exc: Exception, data: dict) -> Template:
-        """Re-render the ticket with the agent's input and a message beside each field."""
+    def _refused(self, request: Request, session, number: str, exc: Exception, data: dict,
+                 at: str | None = None) -> Template:
+        """Re-render the ticket with the agent's input and a message beside each field (a form-wide one at `at`)."""
         session.rollback()
         refused = refusal(exc)
-        context = _ticket_context(session, number, errors=refused.errors, form=data)
+        context = _ticket_context(session, number, errors=refused.errors, form=data, notice_at=at)
         return _render_ticket(request, context, status_code=form_status(request, refused.status_code))
 
 
@@ -149,7 +150,8 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-SurveyToken = Annotated[str, PathParameter(max_length=satisfaction.TOKEN_MAX)]
+# No max_length: a longer token is simply not ours (404 from the service), never a 400.
+SurveyToken = Annotated[str, PathParameter(description="the token from the customer's link")]
 
 
 class SatisfactionController(Controller):
@@ -159,20 +161,20 @@ class SatisfactionController(Controller):
 
     @get("/{token:str}", sync_to_thread=True, exclude_from_auth=True)
     def survey(self, db: DB, token: SurveyToken) -> Template:
-        """The one-question survey."""
+        """The one-question survey (or a kind word when it was answered, or the ticket reopened)."""
         with db.read() as session:
             ticket = satisfaction.ticket_for_survey(session, token)
-        return _survey_page(token, ticket, form={}, errors={}, status_code=200 if ticket else 404)
+        return _survey_page(token, ticket, form={}, errors={})
 
     @post("/{token:str}", sync_to_thread=True, exclude_from_auth=True, status_code=200)
     def answer(self, db: DB, token: SurveyToken, data: FormData) -> Template:
-        """Record the customer's score once; the link is spent afterwards."""
+        """Record the customer's score once; sending it again is thanked, not refused."""
         score = _int_or_none(data.get("score"))
         comment = str(data.get("comment") or "")
         with db.write() as session:
             ticket = satisfaction.ticket_for_survey(session, token)
-            if ticket is None:
-                return _survey_page(token, None, form=data, errors={}, status_code=404)
+            if satisfaction.survey_state(ticket) != satisfaction.SurveyState.ASKING:
+                return _survey_page(token, ticket, form=data, errors={})
             errors = {}
             if score is None or not 1 <= score <= 5:
                 errors["score"] = "Choose a score from 1 to 5."
@@ -181,10 +183,13 @@ class SatisfactionController(Controller):
             if errors:
                 return _survey_page(token, ticket, form=data, errors=errors, status_code=400)
             satisfaction.record_from_customer(session, token=token, score=score, comment=comment.strip() or None)
-        return Template(template_name="tickets/survey.html", context={"done": True, "valid": True})
+        return Template(template_name="tickets/survey.html", context={"state": satisfaction.SurveyState.ANSWERED})
 
 
-def _survey_page(token: str, ticket, *, form: dict, errors: dict, status_code: int) -> Template:
-    context = {"done": False, "valid": ticket is not None, "token": token, "form": form, "errors": errors,
+def _survey_page(token: str, ticket, *, form: dict, errors: dict, status_code: int | None = None) -> Template:
+    state = satisfaction.survey_state(ticket)
+    context = {"state": state, "token": token, "form": form, "errors": errors,
                "number": ticket.number if ticket else None, "subject": ticket.subject if ticket else None}
+    if status_code is None:
+        status_code = 404 if state == satisfaction.SurveyState.GONE else 200
     return Template(template_name="tickets/survey.html", context=context, status_code=status_code)

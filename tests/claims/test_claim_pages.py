@@ -168,8 +168,8 @@ def test_status_machine_through_the_page(client, buyer):
         tree = parse(_move(client, number, status).text)
         assert tree.css_first("#claim-status").text(strip=True) == status.replace("_", " ").capitalize()
     history = texts(parse(client.get(f"/claims/{number}").text), "#claim-history li")
-    assert any("in_review → approved" in entry for entry in history)
-    assert any("in_repair → closed" in entry for entry in history)
+    assert any("in review → approved" in entry for entry in history)
+    assert any("in repair → closed" in entry for entry in history)
 
 
 def test_rejection_needs_a_reason(client, buyer):
