@@ -149,6 +149,29 @@ def index_rebuild(procs: int | None, no_progress: bool) -> None:
     _build_search_index(settings, database, procs=procs, progress=not no_progress)
 
 
+@index.command("follow")
+def index_follow() -> None:
+    """Keep this machine's index following the shared change log, without serving pages (Ctrl+C stops)."""
+    import signal
+    import threading
+
+    from helpdesk.search.engine import SearchEngine
+    from helpdesk.search.indexer import Indexer
+    from helpdesk.search.layout import IndexLayout
+
+    settings = _settings()
+    database = _open_database(settings)
+    layout = IndexLayout(settings.index_dir)
+    indexer = Indexer(database, layout, SearchEngine(layout))
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    indexer.start()
+    click.echo(f"Following the change log into {settings.index_dir} (Ctrl+C stops).")
+    stop.wait()
+    indexer.stop()
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
