@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('doc_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column('doc_id', sa.Integer(), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
         sqlite_autoincrement=True,
         )
@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('generation', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('position', sa.BigInteger(), nullable=False),
     sa.Column('oldest_gap', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('machine_id')
     )
     op.create_table('search_log_state',

@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table('job_lease',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
 

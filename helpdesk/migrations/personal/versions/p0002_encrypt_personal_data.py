@@ -28,7 +28,7 @@ def upgrade() -> None:
     op.create_table('personal_key_check',
     sa.Column('key_id', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('token', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key_id')
     )
     with op.batch_alter_table('personal_record', schema=None) as batch_op:
