@@ -46,6 +46,9 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 HTMX_DIR = Path(js_lib_htmx.__file__).resolve().parent / "static" / "htmx"
 
+# Our own CSS and scripts and the bundled htmx: the same for everyone, the only responses a cache may keep.
+CACHEABLE_PREFIXES = ("/static/", "/assets/")
+
 SECURITY_HEADERS = {
     b"content-security-policy": (
         b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -66,8 +69,10 @@ async def _security_headers(message: Message, scope: Scope) -> None:
             key = name.decode()
             if key not in headers:
                 headers[key] = value.decode()
-        if scope.get("path", "").startswith(("/customers", "/api", "/search")):
-            # Pages full of personal data must not linger in shared caches or the back-forward cache.
+        if not scope.get("path", "").startswith(CACHEABLE_PREFIXES):
+            # Every page and answer of the desk shows customer data or is specific to one session (tickets, claims,
+            # the verified /warranty pages, status links, surveys, photos): none may linger in a shared cache, the
+            # browser's disk cache or its back-forward cache. Set here, so no handler can forget it or loosen it.
             headers["cache-control"] = "no-store"
 
 

@@ -140,7 +140,7 @@ class ClaimController(Controller):
         if not path.exists():
             raise NotFoundException("The photo file is missing.")
         return File(path=path, media_type=row.content_type, content_disposition_type="inline",
-                    filename=f"{number}-{photo_id}{path.suffix}", headers={"Cache-Control": "private, max-age=3600"})
+                    filename=f"{number}-{photo_id}{path.suffix}")
 
 
 def _claim_page(request: Request, session, number: str, *, errors: dict | None = None, form: dict | None = None,
