@@ -31,7 +31,7 @@ from helpdesk.claims.public import WarrantyController
 from helpdesk.claims.web import ClaimController
 from helpdesk.customers.web import CustomerApiController, CustomerController, LookupController
 from helpdesk.db import Database
-from helpdesk.web_helpers import provide_db, provide_settings
+from helpdesk.web_helpers import provide_db, provide_settings, refuse_nul_in_address
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
 from helpdesk.search.runtime import SearchRuntime
@@ -148,6 +148,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
+        guards=[refuse_nul_in_address],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=engine_callback

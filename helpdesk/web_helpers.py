@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import ClientException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter, URLEncodedBody
@@ -21,7 +24,7 @@ from helpdesk import ids
 from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid
 from helpdesk.config import Settings
 from helpdesk.db import Database
-from helpdesk.forms import field_errors
+from helpdesk.forms import DB_INT_MAX, field_errors
 from helpdesk.tickets.errors import StaleTicket, TicketInvalid
 
 # --- dependencies ---------------------------------------------------------------------------------
@@ -51,6 +54,7 @@ TicketNumberPath = Annotated[str, PathParameter(max_length=20, pattern=r"^[Tt]-\
 ClaimNumberPath = Annotated[str, PathParameter(max_length=20, pattern=r"^[Ww]-\d{4}-\d{1,10}$",
                                                description="e.g. W-2026-000123")]
 Cursor = Annotated[str | None, QueryParameter(max_length=40, required=False, description="from a 'show more' link")]
+RowIdPath = Annotated[int, PathParameter(ge=1, le=DB_INT_MAX, description="a row id")]
 FormData = URLEncodedBody[dict[str, Any]]
 
 
@@ -63,6 +67,17 @@ def idempotency_key(form: dict[str, Any]) -> str:
     """The key a form carries: the one it was submitted with (a re-rendered form stays one submission), or a new one."""
     key = form.get("idempotency_key")
     return key if isinstance(key, str) and key.strip() else secrets.token_urlsafe(16)
+
+
+def refuse_nul_in_address(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """An app-wide guard: a NUL character in the path or query string is a 400 before any handler sees it.
+
+    No ID, number, filter or file name of ours contains one; PostgreSQL cannot compare text with one, and the
+    static-files handler fails on one in a file name (`/static/%00`).
+    """
+    if "\x00" in connection.scope.get("path", "") or b"%00" in connection.scope.get("query_string", b"") \
+            or b"\x00" in connection.scope.get("query_string", b""):
+        raise ClientException("The address contains a NUL character (%00), which no address of the desk has.")
 
 
 # --- page or partial ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import Index, Text
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
-from helpdesk.forms import IdempotencyKey, limited_text
+from helpdesk.forms import IdempotencyKey, RowId, limited_text
 from helpdesk.timeutil import utcnow
 
 
@@ -97,7 +97,7 @@ REASON_MAX = 1_000
 class ClaimCreate(SQLModel):
     """A claim as filed by an agent, the public page or the API (photos travel separately)."""
 
-    purchase_line_id: int
+    purchase_line_id: RowId
     fault_category: str
     description: str
     remedy: Remedy = Remedy.REPAIR

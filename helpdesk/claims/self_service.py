@@ -51,6 +51,8 @@ def check_rate_limit(session: Session, *, customer_key: str, client_key: str, no
 
 def _second_fact_matches(session: Session, customer: Customer, second_fact: str) -> bool:
     fact = second_fact.strip().upper().replace(" ", "")
+    if not fact.isprintable():
+        return False  # no order number has control characters (and PostgreSQL cannot compare text with NUL)
     if fact.isdigit() and len(fact) == 4:
         phone = session.exec(select(PersonalRecord.phone).where(PersonalRecord.customer_code == customer.code)).first()
         return bool(phone) and hmac.compare_digest(phone[-4:], fact)
@@ -65,7 +67,8 @@ def verify(session: Session, *, customer_id_text: str, second_fact: str, client:
     try:
         code = ids.parse(customer_id_text)
     except ids.InvalidCustomerId:
-        code = ids.normalise(customer_id_text)[:20] or "-"
+        # Whatever was typed still counts against itself; only printable characters go into the key (no NUL).
+        code = "".join(ch for ch in ids.normalise(customer_id_text) if ch.isprintable())[:20] or "-"
     customer_key, client_key = f"customer:{code}", f"client:{client[:60]}"
     check_rate_limit(session, customer_key=customer_key, client_key=client_key, now=now)
     customer = session.exec(select(Customer).where(Customer.code == code)).first()

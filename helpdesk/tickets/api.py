@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 
 from helpdesk.customers import service as customers
+from helpdesk.forms import DB_INT_MAX, Version
 from helpdesk.history.queries import HistoryEntry
 from helpdesk.tickets import properties, queries, service
 from helpdesk.tickets.models import MessageCreate, Priority, TicketCreate, TicketStatus, TicketUpdate
@@ -27,7 +28,7 @@ class TicketCreateRequest(TicketCreate):
 class MessageRequest(MessageCreate):
     """An interaction to add; `version` is required only when `status` changes too."""
 
-    version: int | None = None
+    version: Version | None = None
 
 
 @dataclass
@@ -105,7 +106,7 @@ class TicketApiController(Controller):
         view: Annotated[View, QueryParameter(required=False)] = View.OPEN,
         status: Annotated[TicketStatus | None, QueryParameter(required=False)] = None,
         priority: Annotated[Priority | None, QueryParameter(required=False)] = None,
-        assignee_id: Annotated[int | None, QueryParameter(required=False, ge=1)] = None,
+        assignee_id: Annotated[int | None, QueryParameter(required=False, ge=1, le=DB_INT_MAX)] = None,
         tag: Annotated[str | None, QueryParameter(required=False, max_length=40)] = None,
         sort: Annotated[Sort, QueryParameter(required=False)] = Sort.DUE,
         page: Annotated[int, QueryParameter(required=False, ge=1, le=100_000)] = 1,

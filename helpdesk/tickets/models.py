@@ -10,7 +10,7 @@ from sqlalchemy.orm import declared_attr
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
-from helpdesk.forms import IdempotencyKey, limited_text
+from helpdesk.forms import IdempotencyKey, RowId, Version, limited_text, plain_text
 from helpdesk.history.models import CallOutcome, InteractionKind
 from helpdesk.timeutil import utcnow
 
@@ -122,7 +122,7 @@ class TicketCreate(SQLModel):
     body: str
     channel: TicketChannel = TicketChannel.PHONE
     priority: Priority = Priority.NORMAL
-    purchase_line_id: int | None = None
+    purchase_line_id: RowId | None = None
     idempotency_key: IdempotencyKey = None
 
     @field_validator("subject", mode="before")
@@ -165,7 +165,7 @@ class CallLog(SQLModel):
     @field_validator("ticket_number", mode="before")
     @classmethod
     def _ticket(cls, value: str | None) -> str | None:
-        return (value or "").strip().upper() or None
+        return plain_text(value, label="The ticket number").strip().upper() or None
 
 
 class MessageCreate(SQLModel):
@@ -197,10 +197,10 @@ class MessageCreate(SQLModel):
 class TicketUpdate(SQLModel):
     """Property changes to a ticket; `version` is what the agent saw, to refuse stale saves."""
 
-    version: int
+    version: Version
     status: TicketStatus | None = None
     priority: Priority | None = None
-    assignee_id: int | None = None
+    assignee_id: RowId | None = None
     unassign: bool = False
     tags: list[str] | None = None
     satisfaction_score: int | None = Field(default=None, ge=1, le=5)
@@ -218,7 +218,9 @@ class TicketUpdate(SQLModel):
             return None
         if isinstance(value, str):
             value = value.split(",")
-        names = sorted({str(name).strip().lower() for name in value if str(name).strip()})
+        if not isinstance(value, (list, tuple)):
+            raise ValueError("Tags are a list of tag names.")
+        names = sorted({plain_text(name, label="A tag").strip().lower() for name in value} - {""})
         if len(names) > TAGS_MAX:
             raise ValueError(f"At most {TAGS_MAX} tags.")
         return names
