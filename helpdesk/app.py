@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import js_lib_htmx
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
@@ -126,18 +126,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     search = SearchRuntime(settings)
     app = Litestar(
         route_handlers=[
-            AuthController,
-            HomeController,
-            LookupController,
-            CustomerController,
+            # /schema documents the JSON API; the HTML pages and their forms are not an API and stay out of it.
+            Router(path="/", include_in_schema=False, route_handlers=[
+                AuthController,
+                HomeController,
+                LookupController,
+                CustomerController,
+                TicketController,
+                SatisfactionController,
+                ClaimController,
+                WarrantyController,
+                SearchController,
+            ]),
             CustomerApiController,
-            TicketController,
-            SatisfactionController,
             TicketApiController,
-            ClaimController,
-            WarrantyController,
             ClaimApiController,
-            SearchController,
             SearchApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
             create_static_files_router(

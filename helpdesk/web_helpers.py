@@ -14,6 +14,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import ClientException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter, URLEncodedBody
@@ -69,15 +70,62 @@ def idempotency_key(form: dict[str, Any]) -> str:
     return key if isinstance(key, str) and key.strip() else secrets.token_urlsafe(16)
 
 
-def refuse_nul_in_address(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+CONTROL_CHARACTERS_HANDLED = {"control_characters_handled": True}
+"""`opt` for a route whose handler cleans control characters out of its query itself (search: a note, not a 400)."""
+
+
+def refuse_nul_in_address(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
     """An app-wide guard: a NUL character in the path or query string is a 400 before any handler sees it.
 
     No ID, number, filter or file name of ours contains one; PostgreSQL cannot compare text with one, and the
     static-files handler fails on one in a file name (`/static/%00`).
     """
-    if "\x00" in connection.scope.get("path", "") or b"%00" in connection.scope.get("query_string", b"") \
-            or b"\x00" in connection.scope.get("query_string", b""):
+    query = connection.scope.get("query_string", b"")
+    in_query = (b"%00" in query or b"\x00" in query) and not route_handler.opt.get("control_characters_handled")
+    if in_query or "\x00" in connection.scope.get("path", ""):
         raise ClientException("The address contains a NUL character (%00), which no address of the desk has.")
+
+
+# --- what the JSON API documents --------------------------------------------------------------------
+
+
+@dataclass
+class FieldProblem:
+    key: str
+    message: str
+
+
+@dataclass
+class ErrorBody:
+    """Every JSON error answer (helpdesk/errors.py builds them): the status again, a message for people, and for
+    invalid input one message per field."""
+
+    status_code: int
+    detail: str
+    extra: list[FieldProblem] | None = None
+
+
+# What each refusal means on every route that can give it; a route lists the ones it can give (`api_responses`).
+_API_REFUSALS = {
+    401: "Not signed in",
+    403: "Not allowed: the role may not do this, or the CSRF token is missing or wrong",
+    404: "No such customer, ticket or claim",
+    409: "Changed meanwhile: reload, then reapply the change",
+    422: "Invalid input, with a message per field in `extra`",
+    503: "Not available yet (the search index is being built); Retry-After says when to try again",
+}
+
+
+def api_responses(*status_codes: int, conflict: type | None = None) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the refusals a JSON route can give, besides 400 (malformed request), which Litestar lists.
+
+    `conflict`: the body type of a 409 that carries the current state (a ticket's), instead of a plain error.
+    """
+    specs = {code: ResponseSpec(data_container=ErrorBody, description=_API_REFUSALS[code], generate_examples=False)
+             for code in (401, 403, *status_codes)}
+    if conflict is not None:
+        specs[409] = ResponseSpec(data_container=conflict, description=_API_REFUSALS[409], generate_examples=False)
+    return specs
 
 
 # --- page or partial ------------------------------------------------------------------------------
