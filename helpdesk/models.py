@@ -7,6 +7,7 @@ from helpdesk.customers.models import Customer
 from helpdesk.privacy.models import PersonalBase, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchOutbox
+from helpdesk.throttle.models import Throttle
 from helpdesk.history.models import Interaction
 from helpdesk.tickets.models import Counter, SlaPolicy, Tag, Ticket, TicketTag
 from sqlmodel import SQLModel
@@ -31,6 +32,7 @@ __all__ = [
     "Purchase",
     "PurchaseLine",
     "Tag",
+    "Throttle",
     "Ticket",
     "TicketTag",
     "WarrantyClaim",

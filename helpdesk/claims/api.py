@@ -40,7 +40,8 @@ class ClaimOut:
     warranty: str
     ticket_number: str | None
     filed_at: datetime
-    decision_reason: str | None
+    decision_reason: str | None  # the agents' internal note
+    customer_reason: str | None  # a rejection's reason as the customer's status page shows it
     next_statuses: list[str]
     photo_count: int
 
@@ -62,7 +63,8 @@ def _out(session, number: str) -> ClaimOut:
         fault_category=claim.fault_category, description=claim.description, remedy=claim.remedy,
         product_name=page.product_name, model_number=page.model_number, serial_number=page.serial_number,
         purchased_on=page.purchased_on, warranty=page.warranty_now.message, ticket_number=page.ticket_number,
-        filed_at=claim.filed_at, decision_reason=claim.decision_reason, next_statuses=list(page.next_statuses),
+        filed_at=claim.filed_at, decision_reason=claim.decision_reason,
+        customer_reason=claim.customer_reason, next_statuses=list(page.next_statuses),
         photo_count=len(page.photo_ids),
     )
 

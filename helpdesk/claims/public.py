@@ -117,7 +117,7 @@ class WarrantyController(Controller):
             claim = service.claim_for_status_token(session, token)
             if claim is None:
                 return Template(template_name="claims/warranty/status.html", context={"page": None}, status_code=404)
-            page = queries.claim_page(session, claim, today=shop_today())
+            page = queries.public_status(session, claim)
         return Template(template_name="claims/warranty/status.html", context={"page": page})
 
     def _claim_form(self, db, verified: tuple[int, str], *, form: dict, errors: dict, status_code: int = 200) -> Template:

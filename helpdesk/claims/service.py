@@ -25,7 +25,7 @@ from helpdesk.claims.rules import (
     needs_supervisor,
 )
 from helpdesk.customers.models import Customer
-from helpdesk.idempotency import already_done
+from helpdesk.idempotency import KEY_REUSED, already_done, sender_scope
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import DocType
 from helpdesk.search.outbox import record_change
@@ -124,9 +124,16 @@ def file_claim(
     today: date,
     agent_id: int | None,
     self_service: bool = False,
+    idempotency_scope: str | None = None,
 ) -> FiledClaim:
-    """File a claim with its linked ticket and photos in one transaction: all of it exists, or none of it."""
-    if existing := already_done(session, WarrantyClaim, data.idempotency_key):
+    """File a claim with its linked ticket and photos in one transaction: all of it exists, or none of it.
+
+    `idempotency_scope`: who sent the key (default: the agent, or the verified customer on the public page).
+    """
+    scope = idempotency_scope or sender_scope(agent_id=agent_id, customer_id=customer.id)
+    if existing := already_done(session, WarrantyClaim, data.idempotency_key, scope):
+        if (existing.customer_id, existing.purchase_line_id) != (customer.id, data.purchase_line_id):
+            raise ClaimInvalid({"idempotency_key": KEY_REUSED})
         return FiledClaim(existing, _ticket_number(session, existing), None, already_filed=True)
     item = claimable_item(session, customer, data.purchase_line_id, today=today)
     if item.check.eligibility == Eligibility.DUPLICATE:
@@ -160,6 +167,7 @@ def file_claim(
         preferred_contact_time=data.preferred_contact_time, filed_at=now, updated_at=now,
         filed_via="self_service" if self_service else "agent", filed_by_id=agent_id,
         status_token_hash=_token_hash(token) if token else None, idempotency_key=data.idempotency_key,
+        idempotency_scope=scope if data.idempotency_key else None,
     )
     session.add(claim)
     stored: list[str] = []
@@ -176,7 +184,7 @@ def file_claim(
         session.rollback()
         store.discard(stored)
         # Two submits of one form raced past the idempotency check: the other one won.
-        existing = already_done(session, WarrantyClaim, data.idempotency_key)
+        existing = already_done(session, WarrantyClaim, data.idempotency_key, scope)
         if existing is None:
             raise
         return FiledClaim(existing, _ticket_number(session, existing), None, already_filed=True)
@@ -206,8 +214,12 @@ def change_status(session: Session, *, claim: WarrantyClaim, change: ClaimStatus
     if not can_change_claim_status(claim.status, change.status):
         allowed = ", ".join(NEXT_CLAIM_STATUSES.get(claim.status, ())) or "nothing (it is closed)"
         raise ClaimInvalid({"status": f"A {claim.status} claim can move to {allowed}, not {change.status}."})
-    if change.status in STATUSES_NEEDING_REASON and not change.reason:
-        raise ClaimInvalid({"reason": "Say why the claim is rejected: the customer will be told."})
+    if change.status in STATUSES_NEEDING_REASON and not change.customer_reason:
+        raise ClaimInvalid({"customer_reason": "Say why the claim is rejected, in words for the customer: "
+                                               "their status page shows this text."})
+    if change.customer_reason and change.status not in STATUSES_NEEDING_REASON:
+        raise ClaimInvalid({"customer_reason": "Only a rejection is explained to the customer; "
+                                               "put other remarks in the internal note."})
     if needs_supervisor(eligibility=claim.eligibility, new_status=change.status) and not agent.is_supervisor:
         raise ClaimForbidden("This claim was filed out of warranty: only a supervisor can approve it.")
     previous = claim.status
@@ -215,9 +227,13 @@ def change_status(session: Session, *, claim: WarrantyClaim, change: ClaimStatus
     claim.updated_at = utcnow()
     if change.reason:
         claim.decision_reason = change.reason
+    if change.customer_reason:
+        claim.customer_reason = change.customer_reason
     session.add(claim)
     if claim.ticket_id:
-        text = f"Claim {claim.number}: {previous} → {change.status}" + (f". Reason: {change.reason}" if change.reason else "")
+        text = (f"Claim {claim.number}: {previous} → {change.status}"
+                + (f". Reason for the customer: {change.customer_reason}" if change.customer_reason else "")
+                + (f". Internal note: {change.reason}" if change.reason else ""))
         tickets.add_to_thread(session, ticket_id=claim.ticket_id, kind=InteractionKind.STATUS_CHANGE, body=text,
                               agent_id=agent.id)
     session.commit()

@@ -48,6 +48,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_status_due", "status", "resolution_due", "id"),
         Index("ix_ticket_assignee_status_priority_due", "assignee_id", "status", "priority", "resolution_due", "id"),
         Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at", "id"),
+        Index("ux_ticket_idempotency", "idempotency_scope", "idempotency_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -70,7 +71,9 @@ class Ticket(SQLModel, table=True):
     first_responded_at: datetime | None = None
     created_by_id: int | None = Field(default=None, foreign_key="agent.id")
     satisfaction_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
-    idempotency_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=64)
+    # Who sent the key (agent:<id>, token:<id>, customer:<id>): keys are unique per sender, never across senders.
+    idempotency_scope: str | None = Field(default=None, max_length=80)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:

@@ -120,7 +120,7 @@ def test_nul_in_public_and_sign_in_forms(anon, db):
 def test_nul_in_a_survey_comment_and_a_claim_note(client, anon, db, world):
     from helpdesk.tickets import satisfaction, service as tickets
 
-    solved = factories.ticket(db, world.customer, subject="Done", status="solved")
+    solved = factories.ticket(db, factories.customer(db, name="Survey Taker"), subject="Done", status="solved")
     with db.write() as session:
         token = satisfaction.new_link(session, ticket=tickets.get_ticket(session, solved.number))
     survey = anon.get(f"/satisfaction/{token}")
