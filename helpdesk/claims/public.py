@@ -74,7 +74,8 @@ class WarrantyController(Controller):
                                                client=client, now=utcnow())
             except self_service.TooManyAttempts as exc:
                 return Template(template_name="claims/warranty/verify.html", status_code=429,
-                                context={"form": {"customer": form["customer"]}, "message": str(exc)})
+                                context={"form": {"customer": form["customer"]}, "message": str(exc)},
+                                headers={"Retry-After": str(exc.retry_after)})
         if verified is None:
             return Template(template_name="claims/warranty/verify.html", status_code=400,
                             context={"form": {"customer": form["customer"]}, "message": self_service.NOT_VERIFIED})
