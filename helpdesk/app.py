@@ -7,10 +7,10 @@ from pathlib import Path
 
 import js_lib_htmx
 from litestar import Litestar, Router
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -22,6 +22,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
 from helpdesk import __version__, migrate, templating
+from helpdesk.auth.csrf import SessionCSRFMiddleware
 from helpdesk.auth.service import CurrentAgent, get_active_agent
 from helpdesk.auth.sessions import RotatingSessionConfig
 from helpdesk.auth.web import AuthController
@@ -48,6 +49,8 @@ HTMX_DIR = Path(js_lib_htmx.__file__).resolve().parent / "static" / "htmx"
 
 # Our own CSS and scripts and the bundled htmx: the same for everyone, the only responses a cache may keep.
 CACHEABLE_PREFIXES = ("/static/", "/assets/")
+# ...and the paths without a session (so without a CSRF token either).
+UNSESSIONED = ("^/static/", "^/assets/")
 
 SECURITY_HEADERS = {
     b"content-security-policy": (
@@ -102,13 +105,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     _prepare_storage(settings, database)
 
     session_config = RotatingSessionConfig(
-        key="helpdesk_session",
+        # `__Host-` behind HTTPS: sent only over HTTPS, set only by this host; the CSRF token is bound to this cookie.
+        key="__Host-helpdesk_session" if settings.secure_cookies else "helpdesk_session",
         max_age=settings.session_max_age,
         secure=settings.secure_cookies,
         httponly=True,
         samesite="lax",
         store="sessions",
-        exclude=["^/static/", "^/assets/"],
+        exclude=list(UNSESSIONED),
     )
     session_auth = SessionAuth[CurrentAgent, RotatingSessionConfig](
         retrieve_user_handler=_retrieve_agent,
@@ -156,12 +160,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=engine_callback
         ),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-            cookie_httponly=True,
-        ),
+        # Inside the session middleware (SessionAuth puts its own first), so the check sees the session it binds to.
+        middleware=[DefineMiddleware(SessionCSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies,
+                                     exclude=UNSESSIONED)],
         on_app_init=[session_auth.on_app_init],
         stores={"sessions": FileStore(settings.data_dir / "sessions")},
         openapi_config=OpenAPIConfig(
