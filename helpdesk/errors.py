@@ -76,12 +76,22 @@ def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
     return _error_response(request, 400, "Bad page link", "That page link is not valid; reload the page it came from.")
 
 
-def _clean(extra):
-    """Pydantic prefixes our own messages with "Value error, "; people need only the message."""
-    if isinstance(extra, list):
-        return [{**item, "message": item["message"].removeprefix("Value error, ")}
-                if isinstance(item, dict) and isinstance(item.get("message"), str) else item for item in extra]
-    return extra
+def _clean(extra) -> list[dict] | None:
+    """One {key, message} per problem, as /schema documents it.
+
+    Pydantic prefixes our own messages with "Value error, "; people need only the message. A problem with the body
+    as a whole (an array sent where an object belongs) names no field: it is the body's.
+    """
+    if extra is None:
+        return None
+    items = extra if isinstance(extra, list) else [extra]
+    cleaned = []
+    for item in items:
+        item = item if isinstance(item, dict) else {"message": str(item)}
+        message = item.get("message")
+        message = message.removeprefix("Value error, ") if isinstance(message, str) else str(message or "Not valid.")
+        cleaned.append({**item, "key": str(item.get("key") or "body"), "message": message})
+    return cleaned
 
 
 def validation_error(request: Request, exc: ValidationException) -> Response:

@@ -63,10 +63,18 @@ IdempotencyKey = Annotated[Optional[Annotated[str, StringConstraints(max_length=
 # it would fail in the database (SQLite's limit, 2**63 - 1, is the same story further out): refuse it at the door.
 DB_INT_MAX = 2**31 - 1
 
-RowId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+
+def not_a_bool(value):
+    """`true` is not a number: pydantic would read it as 1 (a real id, version or score); refuse it instead."""
+    if isinstance(value, bool):
+        raise ValueError("A number is needed here, not true or false.")
+    return value
+
+
+RowId = Annotated[int, Field(ge=1, le=DB_INT_MAX), BeforeValidator(not_a_bool)]
 """A row id sent by a form or API client."""
 
-Version = Annotated[int, Field(ge=0, le=DB_INT_MAX)]
+Version = Annotated[int, Field(ge=0, le=DB_INT_MAX), BeforeValidator(not_a_bool)]
 """A row version an agent saw (optimistic concurrency)."""
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import declared_attr
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
-from helpdesk.forms import IdempotencyKey, RowId, Version, limited_text, plain_text
+from helpdesk.forms import IdempotencyKey, RowId, Version, limited_text, not_a_bool, plain_text
 from helpdesk.history.models import CallOutcome, InteractionKind
 from helpdesk.timeutil import utcnow
 
@@ -213,6 +213,11 @@ class TicketUpdate(SQLModel):
     @classmethod
     def _blank_is_none(cls, value):
         return None if value == "" else value
+
+    @field_validator("satisfaction_score", mode="before")
+    @classmethod
+    def _score(cls, value):
+        return not_a_bool(value)
 
     @field_validator("tags", mode="before")
     @classmethod
