@@ -53,37 +53,52 @@ class SessionCSRFMiddleware:
             await self.app(scope, receive, send)
             return
         request = scope["litestar_app"].request_class(scope=scope, receive=receive)
-        session: Any = scope.get("session")
-        session = session if isinstance(session, dict) else None
+        session = _session(scope)
         if scope["method"] in SAFE_METHODS:
             if session is None:  # no session here (the session middleware skips this path): nothing to bind to
                 await self.app(scope, receive, send)
                 return
-            secret = session.get(SESSION_KEY)
-            if not isinstance(secret, str) or not _SECRET.match(secret):
-                secret = session[SESSION_KEY] = secrets.token_hex(32)  # stored with the session when it is sent
-            token = self.token_for(secret)
-            ScopeState.from_scope(scope).csrf_token = token
-            await self.app(scope, receive, self._setting_cookie(send, request.cookies.get(self.cookie), token))
-            return
-        sent = request.headers.get(HEADER)
-        if not sent and request.content_type[0] in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
-            # Read once here; Litestar keeps the parsed form for the handler.
-            sent = (await request.form()).get(FORM_FIELD)
-        secret = session.get(SESSION_KEY) if session is not None else None
-        if not (isinstance(secret, str) and isinstance(sent, str) and hmac.compare_digest(sent, self.token_for(secret))):
-            raise PermissionDeniedException("CSRF token verification failed: reload the page and try again.")
-        ScopeState.from_scope(scope).csrf_token = sent  # a form shown again carries the same token
-        await self.app(scope, receive, send)
+            ScopeState.from_scope(scope).csrf_token = self._token_of(session)
+        else:
+            sent = request.headers.get(HEADER)
+            if not sent and request.content_type[0] in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
+                # Read once here; Litestar keeps the parsed form for the handler.
+                sent = (await request.form()).get(FORM_FIELD)
+            secret = session.get(SESSION_KEY) if session is not None else None
+            if not (isinstance(secret, str) and isinstance(sent, str)
+                    and hmac.compare_digest(sent, self.token_for(secret))):
+                raise PermissionDeniedException("CSRF token verification failed: reload the page and try again.")
+            ScopeState.from_scope(scope).csrf_token = sent  # a form shown again carries the same token
+        await self.app(scope, receive, self._delivering_token(send, scope, request.cookies.get(self.cookie)))
 
-    def _setting_cookie(self, send: Send, browser_copy: str | None, token: str) -> Send:
-        """Send the token in a cookie too (for API clients) when the browser's copy is missing or stale."""
+    def _token_of(self, session: dict[str, Any]) -> str:
+        """The session's token, giving the session its secret first if it has none (it is stored with the session)."""
+        secret = session.get(SESSION_KEY)
+        if not isinstance(secret, str) or not _SECRET.match(secret):
+            secret = session[SESSION_KEY] = secrets.token_hex(32)
+        return self.token_for(secret)
+
+    def _delivering_token(self, send: Send, scope: Scope, browser_copy: str | None) -> Send:
+        """Send the session's token in a cookie too (for API clients) when the browser's copy is missing or stale.
+
+        Looked at as the answer starts, after the handler: sign-in replaces the session (and so its secret), and the
+        browser gets the new session's token with the redirect.
+        """
 
         async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start" and browser_copy != token:
-                cookie = Cookie(key=self.cookie, value=token, path="/", secure=self.secure, httponly=True,
-                                samesite="lax")
-                MutableScopeHeaders.from_message(message).add("set-cookie", cookie.to_header(header=""))
+            session = _session(scope)
+            if message["type"] == "http.response.start" and session is not None:
+                token = self._token_of(session)
+                if browser_copy != token:
+                    cookie = Cookie(key=self.cookie, value=token, path="/", secure=self.secure, httponly=True,
+                                    samesite="lax")
+                    MutableScopeHeaders.from_message(message).add("set-cookie", cookie.to_header(header=""))
             await send(message)
 
         return wrapped
+
+
+def _session(scope: Scope) -> dict[str, Any] | None:
+    """The request's session, if it has one (a cleared session is not a dict: it stays cleared)."""
+    session = scope.get("session")
+    return session if isinstance(session, dict) else None
