@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -176,11 +177,18 @@ def add_message(session: Session, *, ticket: Ticket, data: MessageCreate, agent_
     if new_status is not None and new_status != ticket.status:
         events.append(change_status(ticket, new_status, now))
     session.add(ticket)
-    with versioned_save(session, ticket):
-        entry = history.write_entry(session, customer_id=ticket.customer_id, ticket_id=ticket.id, kind=data.kind,
-                                    channel=ticket.channel, author_id=agent_id, body=data.body,
-                                    idempotency_key=data.idempotency_key, idempotency_scope=scope, created_at=now)
-        write_events(session, ticket, events, agent_id, now)
+    try:
+        with versioned_save(session, ticket):
+            entry = history.write_entry(session, customer_id=ticket.customer_id, ticket_id=ticket.id, kind=data.kind,
+                                        channel=ticket.channel, author_id=agent_id, body=data.body,
+                                        idempotency_key=data.idempotency_key, idempotency_scope=scope, created_at=now)
+            write_events(session, ticket, events, agent_id, now)
+    except IntegrityError:
+        # PostgreSQL let a twin submission past the check above; the unique (scope, key) index kept one.
+        session.rollback()
+        if (twin := already_done(session, Interaction, data.idempotency_key, scope)) is None:
+            raise
+        return twin
     return entry
 
 
