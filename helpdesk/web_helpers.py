@@ -70,6 +70,8 @@ def idempotency_key(form: dict[str, Any]) -> str:
     return key if isinstance(key, str) and key.strip() else secrets.token_urlsafe(16)
 
 
+# --- the app-wide guard ---------------------------------------------------------------------------
+
 CONTROL_CHARACTERS_HANDLED = {"control_characters_handled": True}
 """`opt` for a route whose handler cleans control characters out of its query itself (search: a note, not a 400)."""
 

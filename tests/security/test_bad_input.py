@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.claims.conftest import buyer  # noqa: F401  (a fixture)
 from tests.conftest import csrf_from, parse
 
 TOO_BIG = 2**70  # past SQLite's 64-bit and PostgreSQL's 32-bit INTEGER alike

@@ -9,7 +9,7 @@ from sqlmodel import delete
 from helpdesk.claims.models import SelfServiceAttempt
 from helpdesk.tickets import satisfaction, service as tickets
 from tests import factories
-from tests.claims.conftest import JPEG, buyer  # noqa: F401  (a fixture)
+from tests.claims.conftest import JPEG
 from tests.conftest import csrf_from, parse
 
 
