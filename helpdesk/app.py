@@ -32,7 +32,7 @@ from helpdesk.claims.public import WarrantyController
 from helpdesk.claims.web import ClaimController
 from helpdesk.customers.web import CustomerApiController, CustomerController, LookupController
 from helpdesk.db import Database
-from helpdesk.web_helpers import provide_db, provide_settings, refuse_nul_in_address
+from helpdesk.web_helpers import provide_db, provide_settings, refuse_impossible_file_names, refuse_nul_in_address
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
 from helpdesk.search.runtime import SearchRuntime
@@ -146,9 +146,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             TicketApiController,
             ClaimApiController,
             SearchApiController,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
+                                       guards=[refuse_impossible_file_names]),
             create_static_files_router(
-                path="/assets/htmx", directories=[HTMX_DIR], name="htmx", include_in_schema=False
+                path="/assets/htmx", directories=[HTMX_DIR], name="htmx", include_in_schema=False,
+                guards=[refuse_impossible_file_names],
             ),
         ],
         dependencies={

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.datastructures import State
@@ -86,6 +86,16 @@ def refuse_nul_in_address(connection: ASGIConnection, route_handler: BaseRouteHa
     in_query = (b"%00" in query or b"\x00" in query) and not route_handler.opt.get("control_characters_handled")
     if in_query or "\x00" in connection.scope.get("path", ""):
         raise ClientException("The address contains a NUL character (%00), which no address of the desk has.")
+
+
+# A file name longer than this fails in the operating system (ENAMETOOLONG) before "not found" can be said.
+_NAME_MAX = 255
+
+
+def refuse_impossible_file_names(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A guard for the static-files routes: a name no file system holds is a plain 404, not an OSError."""
+    if any(len(part.encode()) > _NAME_MAX for part in connection.scope.get("path", "").split("/")):
+        raise NotFoundException("No such file.")
 
 
 # --- what the JSON API documents --------------------------------------------------------------------

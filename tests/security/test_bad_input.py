@@ -95,6 +95,11 @@ def test_nul_in_a_static_path(anon, path):
     _refused_with_message(anon.get(path), 400)
 
 
+@pytest.mark.parametrize("path", ["/static/" + "a" * 300, "/assets/htmx/" + "é" * 200 + ".js"])
+def test_a_file_name_no_file_system_holds(anon, path):
+    _refused_with_message(anon.get(path), 404)
+
+
 @pytest.mark.parametrize("path", ["/claims?category=%00", "/api/claims?model=a%00b", "/tickets?tag=%00"])
 def test_nul_in_a_query(client, path):
     _refused_with_message(client.get(path), 400)
