@@ -6,11 +6,11 @@ import logging
 from pathlib import Path
 
 import js_lib_htmx
-from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
+from litestar import Litestar, Router
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -22,6 +22,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
 from helpdesk import __version__, migrate, templating
+from helpdesk.auth.csrf import SessionCSRFMiddleware
 from helpdesk.auth.service import CurrentAgent, get_active_agent
 from helpdesk.auth.sessions import RotatingSessionConfig
 from helpdesk.auth.web import AuthController
@@ -31,7 +32,7 @@ from helpdesk.claims.public import WarrantyController
 from helpdesk.claims.web import ClaimController
 from helpdesk.customers.web import CustomerApiController, CustomerController, LookupController
 from helpdesk.db import Database
-from helpdesk.web_helpers import provide_db, provide_settings
+from helpdesk.web_helpers import provide_db, provide_settings, refuse_impossible_file_names, refuse_nul_in_address
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
 from helpdesk.privacy import store as personal
@@ -47,6 +48,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 HTMX_DIR = Path(js_lib_htmx.__file__).resolve().parent / "static" / "htmx"
+
+# Our own CSS and scripts and the bundled htmx: the same for everyone, the only responses a cache may keep.
+CACHEABLE_PREFIXES = ("/static/", "/assets/")
+# ...and the paths without a session (so without a CSRF token either).
+UNSESSIONED = ("^/static/", "^/assets/")
 
 SECURITY_HEADERS = {
     b"content-security-policy": (
@@ -68,8 +74,10 @@ async def _security_headers(message: Message, scope: Scope) -> None:
             key = name.decode()
             if key not in headers:
                 headers[key] = value.decode()
-        if scope.get("path", "").startswith(("/customers", "/api", "/search")):
-            # Pages full of personal data must not linger in shared caches or the back-forward cache.
+        if not scope.get("path", "").startswith(CACHEABLE_PREFIXES):
+            # Every page and answer of the desk shows customer data or is specific to one session (tickets, claims,
+            # the verified /warranty pages, status links, surveys, photos): none may linger in a shared cache, the
+            # browser's disk cache or its back-forward cache. Set here, so no handler can forget it or loosen it.
             headers["cache-control"] = "no-store"
 
 
@@ -103,13 +111,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     _prepare_storage(settings, database)
 
     session_config = RotatingSessionConfig(
-        key="helpdesk_session",
+        # `__Host-` behind HTTPS: sent only over HTTPS, set only by this host; the CSRF token is bound to this cookie.
+        key="__Host-helpdesk_session" if settings.secure_cookies else "helpdesk_session",
         max_age=settings.session_max_age,
         secure=settings.secure_cookies,
         httponly=True,
         samesite="lax",
         store="sessions",
-        exclude=["^/static/", "^/assets/"],
+        exclude=list(UNSESSIONED),
     )
     session_auth = SessionAuth[CurrentAgent, RotatingSessionConfig](
         retrieve_user_handler=_retrieve_agent,
@@ -127,38 +136,41 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     search = SearchRuntime(settings)
     app = Litestar(
         route_handlers=[
-            AuthController,
-            HomeController,
-            LookupController,
-            CustomerController,
+            # /schema documents the JSON API; the HTML pages and their forms are not an API and stay out of it.
+            Router(path="/", include_in_schema=False, route_handlers=[
+                AuthController,
+                HomeController,
+                LookupController,
+                CustomerController,
+                TicketController,
+                SatisfactionController,
+                ClaimController,
+                WarrantyController,
+                SearchController,
+            ]),
             CustomerApiController,
-            TicketController,
-            SatisfactionController,
             TicketApiController,
-            ClaimController,
-            WarrantyController,
             ClaimApiController,
-            SearchController,
             SearchApiController,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
+                                       guards=[refuse_impossible_file_names]),
             create_static_files_router(
-                path="/assets/htmx", directories=[HTMX_DIR], name="htmx", include_in_schema=False
+                path="/assets/htmx", directories=[HTMX_DIR], name="htmx", include_in_schema=False,
+                guards=[refuse_impossible_file_names],
             ),
         ],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
+        guards=[refuse_nul_in_address],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=engine_callback
         ),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-            cookie_httponly=True,
-        ),
+        # Inside the session middleware (SessionAuth puts its own first), so the check sees the session it binds to.
+        middleware=[DefineMiddleware(SessionCSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies,
+                                     exclude=UNSESSIONED)],
         on_app_init=[session_auth.on_app_init],
         stores={"sessions": FileStore(settings.data_dir / "sessions")},
         openapi_config=OpenAPIConfig(

@@ -9,6 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError
 
 from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
 from helpdesk.customers.errors import CustomerNotFound
@@ -23,15 +24,17 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/schema"))
 
 
-def _error_response(request: Request, status_code: int, title: str, detail: str, extra: dict | None = None) -> Response:
+def _error_response(request: Request, status_code: int, title: str, detail: str, extra: dict | None = None,
+                    headers: dict[str, str] | None = None) -> Response:
     if _is_api(request):
         body = {"status_code": status_code, "detail": detail, **(extra or {})}
-        return Response(body, status_code=status_code, media_type=MediaType.JSON)
+        return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
     return Template(
         template_name="errors/page.html",
         context={"status_code": status_code, "title": title, "detail": detail},
         status_code=status_code,
         media_type=MediaType.HTML,
+        headers=headers,
     )
 
 
@@ -73,12 +76,22 @@ def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
     return _error_response(request, 400, "Bad page link", "That page link is not valid; reload the page it came from.")
 
 
-def _clean(extra):
-    """Pydantic prefixes our own messages with "Value error, "; people need only the message."""
-    if isinstance(extra, list):
-        return [{**item, "message": item["message"].removeprefix("Value error, ")}
-                if isinstance(item, dict) and isinstance(item.get("message"), str) else item for item in extra]
-    return extra
+def _clean(extra) -> list[dict] | None:
+    """One {key, message} per problem, as /schema documents it.
+
+    Pydantic prefixes our own messages with "Value error, "; people need only the message. A problem with the body
+    as a whole (an array sent where an object belongs) names no field: it is the body's.
+    """
+    if extra is None:
+        return None
+    items = extra if isinstance(extra, list) else [extra]
+    cleaned = []
+    for item in items:
+        item = item if isinstance(item, dict) else {"message": str(item)}
+        message = item.get("message")
+        message = message.removeprefix("Value error, ") if isinstance(message, str) else str(message or "Not valid.")
+        cleaned.append({**item, "key": str(item.get("key") or "body"), "message": message})
+    return cleaned
 
 
 def validation_error(request: Request, exc: ValidationException) -> Response:
@@ -91,9 +104,30 @@ def validation_error(request: Request, exc: ValidationException) -> Response:
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
-    titles = {404: "Not found", 405: "Not allowed here", 400: "Bad request", 403: "Not allowed"}
-    detail = exc.detail if exc.status_code < 500 else "Something went wrong on our side."
-    return _error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), detail)
+    titles = {404: "Not found", 405: "Not allowed here", 400: "Bad request", 403: "Not allowed", 409: "Changed meanwhile",
+              429: "Too many tries", 503: "Not available yet"}
+    detail = exc.detail if exc.status_code < 500 or exc.status_code == 503 else "Something went wrong on our side."
+    # A handler may attach what the caller needs to go on (a 409's `current` state) and headers (Retry-After).
+    extra = exc.extra if isinstance(exc.extra, dict) and exc.status_code < 500 else None
+    return _error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), detail, extra,
+                           headers=dict(exc.headers) if exc.headers else None)
+
+
+def unstorable_input(request: Request, exc: Exception) -> Response:
+    """Input the checks at the door missed but Python or the database could not take: still the sender's problem.
+
+    OverflowError: an integer past what SQLite can bind; DataError: a value PostgreSQL refuses (out of range, NUL
+    in text). Every input model bounds its numbers and text, so reaching this is a gap worth a look: logged.
+    """
+    log.warning("unstorable input on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
+    detail = "A number or text in the request is too large or not valid for this field."
+    return _error_response(request, 422 if _is_api(request) else 400, "Bad request", detail)
+
+
+def too_deep(request: Request, exc: RecursionError) -> Response:
+    """JSON nested thousands deep (msgspec gives up with RecursionError): nothing we accept is nested like that."""
+    log.warning("request too deeply nested on %s %s", request.method, request.url.path)
+    return _error_response(request, 400, "Bad request", "The request body is nested too deeply.")
 
 
 def server_error(request: Request, exc: Exception) -> Response:
@@ -118,5 +152,8 @@ EXCEPTION_HANDLERS = {
     ClaimChanged: _domain_error(409, "Changed meanwhile"),
     ValidationException: validation_error,
     HTTPException: http_error,
+    OverflowError: unstorable_input,
+    DataError: unstorable_input,
+    RecursionError: too_deep,
     Exception: server_error,
 }

@@ -1,10 +1,10 @@
-"""Turning input-model validation errors into one message per form field."""
+"""Input checks shared by every area's input models, and turning their errors into one message per form field."""
 
 from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from pydantic import BeforeValidator, StringConstraints, ValidationError
+from pydantic import BeforeValidator, Field, StringConstraints, ValidationError
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
@@ -21,9 +21,23 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
+def plain_text(value, *, label: str) -> str:
+    """The value as text, or a message: an object, list or number sent where text belongs is refused, not guessed at.
+
+    NUL is refused too: PostgreSQL cannot store it in a text column, and no one types it.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{label} must be text.")
+    if "\x00" in value:
+        raise ValueError(f"{label} contains a NUL character, which cannot be stored; remove it.")
+    return value
+
+
 def limited_text(value: str | None, *, label: str, max_length: int, required: bool = True) -> str:
-    """Strip; refuse empty (when required) and over-long text with a message that states the limit."""
-    text = (value or "").strip()
+    """Strip; refuse non-text, empty (when required) and over-long text with a message that states the limit."""
+    text = plain_text(value, label=label).strip()
     if required and not text:
         raise ValueError(f"{label} cannot be empty.")
     if len(text) > max_length:
@@ -38,9 +52,30 @@ def _blank_is_none(value):
 
 IDEMPOTENCY_KEY_MAX = 64
 
-IdempotencyKey = Annotated[Optional[Annotated[str, StringConstraints(max_length=IDEMPOTENCY_KEY_MAX)]],
+# Keys are machine-made (our forms use random URL-safe text; API clients send UUIDs): visible ASCII only.
+IdempotencyKey = Annotated[Optional[Annotated[str, StringConstraints(max_length=IDEMPOTENCY_KEY_MAX,
+                                                                     pattern=r"^[\x21-\x7e]+$")]],
                            BeforeValidator(_blank_is_none)]
 """A form's or API call's idempotency key: the same key twice does the work once. Blank means none."""
+
+
+# Ids, versions and counters are INTEGER columns: 32 bits on PostgreSQL. A larger number names no row, and passed on
+# it would fail in the database (SQLite's limit, 2**63 - 1, is the same story further out): refuse it at the door.
+DB_INT_MAX = 2**31 - 1
+
+
+def not_a_bool(value):
+    """`true` is not a number: pydantic would read it as 1 (a real id, version or score); refuse it instead."""
+    if isinstance(value, bool):
+        raise ValueError("A number is needed here, not true or false.")
+    return value
+
+
+RowId = Annotated[int, Field(ge=1, le=DB_INT_MAX), BeforeValidator(not_a_bool)]
+"""A row id sent by a form or API client."""
+
+Version = Annotated[int, Field(ge=0, le=DB_INT_MAX), BeforeValidator(not_a_bool)]
+"""A row version an agent saw (optimistic concurrency)."""
 
 
 class InvalidInput(ValueError):

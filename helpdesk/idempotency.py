@@ -1,19 +1,44 @@
-"""Idempotent creates: a double-submitted form or a retried API call creates its row once."""
+"""Idempotent creates: a double-submitted form or a retried API call creates its row once.
+
+A key is only ever matched within the scope of whoever sent it (an agent, an API token, a verified customer on the
+public page): two senders who happen to use the same key each get their own row, and nobody can fetch another's row
+by guessing or reusing a key. The unique index is on (scope, key).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+SCOPE_MAX = 80
 
-def already_done(session: Session, model, key: str | None):
-    """The row an earlier submission with this idempotency key created, if any."""
+
+def agent_scope(agent_id: int) -> str:
+    """The scope of keys an agent sends, from the pages or the API with their session."""
+    return f"agent:{agent_id}"
+
+
+def customer_scope(customer_id: int) -> str:
+    """The scope of keys a verified customer sends from the public warranty page."""
+    return f"customer:{customer_id}"
+
+
+def sender_scope(*, agent_id: int | None, customer_id: int) -> str:
+    """The scope for a create whose caller named no scope: the agent's, else the customer's own (self-service)."""
+    return agent_scope(agent_id) if agent_id is not None else customer_scope(customer_id)
+
+
+KEY_REUSED = "This idempotency key was already used by you for a different request; send a new key for a new request."
+
+
+def already_done(session: Session, model, key: str | None, scope: str):
+    """The row an earlier submission with this idempotency key, from the same sender, created, if any."""
     if not key:
         return None
-    return session.exec(select(model).where(model.idempotency_key == key)).first()
+    return session.exec(select(model).where(model.idempotency_scope == scope, model.idempotency_key == key)).first()
 
 
-def commit_once(session: Session, model, key: str | None):
+def commit_once(session: Session, model, key: str | None, scope: str):
     """Commit; if a twin submission committed the same idempotency key first, return its row instead (else None).
 
     SQLite serialises writers up front, so the check before the insert suffices there; PostgreSQL can let
@@ -23,7 +48,7 @@ def commit_once(session: Session, model, key: str | None):
         session.commit()
     except IntegrityError:
         session.rollback()
-        existing = already_done(session, model, key)
+        existing = already_done(session, model, key, scope)
         if existing is None:
             raise
         return existing

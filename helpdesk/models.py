@@ -7,6 +7,7 @@ from helpdesk.customers.models import Customer, CustomerNote, CustomerNoteChange
 from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchLogState, SearchOutbox, SearchReader
+from helpdesk.throttle.models import Throttle
 from helpdesk.history.models import Interaction
 from helpdesk.jobs import JobLease
 from helpdesk.tickets.models import Counter, SlaPolicy, Tag, Ticket, TicketTag
@@ -38,6 +39,7 @@ __all__ = [
     "Purchase",
     "PurchaseLine",
     "Tag",
+    "Throttle",
     "Ticket",
     "TicketTag",
     "WarrantyClaim",

@@ -53,7 +53,9 @@ def hash_password(password: str) -> str:
 
 def authenticate(session: Session, *, email: str, password: str) -> CurrentAgent | None:
     """The agent when e-mail and password match an active account, else None (same work either way)."""
-    agent = session.exec(select(Agent).where(Agent.email == email.strip().lower())).first()
+    # No address has control characters, and PostgreSQL cannot compare text holding NUL: such input matches nobody.
+    email = email.strip().lower()
+    agent = session.exec(select(Agent).where(Agent.email == email)).first() if email.isprintable() else None
     try:
         _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

@@ -10,7 +10,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
-from helpdesk.auth import service
+from helpdesk.auth import signin
 from helpdesk.auth.sessions import rotate_session_id
 from helpdesk.web_helpers import DB
 
@@ -46,22 +46,27 @@ class AuthController(Controller):
         db: DB,
         data: Annotated[SignInForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template | Redirect:
-        """Check the password; on success start a session under a new ID."""
+        """Check the password (unless too many tries failed lately); on success start a session under a new ID."""
         errors: dict[str, str] = {}
         email = data.email.strip()[:254]
         if not email:
             errors["email"] = "Enter your e-mail address."
         if not data.password:
             errors["password"] = "Enter your password."
-        agent = None
+        agent, status_code, headers = None, 400, None
         if not errors:
-            with db.read() as session:
-                agent = service.authenticate(session, email=email, password=data.password[:1024])
-            if agent is None:
+            client = request.client.host if request.client else "unknown"
+            outcome = signin.sign_in(db, email=email, password=data.password[:1024], client=client)
+            agent = outcome.agent
+            if outcome.throttled:
+                errors["form"] = signin.locked_message(outcome.retry_after)
+                status_code, headers = 429, {"Retry-After": str(outcome.retry_after)}
+            elif agent is None:
                 errors["form"] = SIGN_IN_FAILED
         if errors or agent is None:
             form = SignInForm(email=email, next=safe_next(data.next))
-            return Template(template_name="auth/signin.html", context={"form": form, "errors": errors}, status_code=400)
+            return Template(template_name="auth/signin.html", context={"form": form, "errors": errors},
+                            status_code=status_code, headers=headers)
         rotate_session_id(request)
         request.set_session({"agent_id": agent.id})
         return Redirect(safe_next(data.next), status_code=303)

@@ -15,7 +15,7 @@ from helpdesk.claims.models import ClaimCreate, ClaimStatusChange
 from helpdesk.claims.photos import photo_store
 from helpdesk.customers import service as customers
 from helpdesk.timeutil import shop_today, utcnow
-from helpdesk.web_helpers import DB, AppSettings, ClaimNumberPath, canonical_id
+from helpdesk.web_helpers import DB, AppSettings, ClaimNumberPath, api_responses, canonical_id
 
 
 class ClaimCreateRequest(ClaimCreate):
@@ -40,7 +40,8 @@ class ClaimOut:
     warranty: str
     ticket_number: str | None
     filed_at: datetime
-    decision_reason: str | None
+    decision_reason: str | None  # the agents' internal note
+    customer_reason: str | None  # a rejection's reason as the customer's status page shows it
     next_statuses: list[str]
     photo_count: int
 
@@ -62,7 +63,8 @@ def _out(session, number: str) -> ClaimOut:
         fault_category=claim.fault_category, description=claim.description, remedy=claim.remedy,
         product_name=page.product_name, model_number=page.model_number, serial_number=page.serial_number,
         purchased_on=page.purchased_on, warranty=page.warranty_now.message, ticket_number=page.ticket_number,
-        filed_at=claim.filed_at, decision_reason=claim.decision_reason, next_statuses=list(page.next_statuses),
+        filed_at=claim.filed_at, decision_reason=claim.decision_reason,
+        customer_reason=claim.customer_reason, next_statuses=list(page.next_statuses),
         photo_count=len(page.photo_ids),
     )
 
@@ -71,20 +73,20 @@ class ClaimApiController(Controller):
     path = "/api/claims"
     tags = ["claims"]
 
-    @get("/", sync_to_thread=True, dependencies=CLAIM_FILTERS)
+    @get("/", sync_to_thread=True, dependencies=CLAIM_FILTERS, responses=api_responses(422))
     def list_claims(self, db: DB, filters: ClaimListFilters) -> ClaimListOut:
         """Claims matching the filters, newest first, 50 a page, with the most-claimed models."""
         with db.read() as session:
             result = queries.list_claims(session, filters=filters, now=utcnow())
         return ClaimListOut(total=result.total, page=filters.page, pages=result.pages, items=result.rows, top_models=result.top_models)
 
-    @get("/{number:str}", sync_to_thread=True)
+    @get("/{number:str}", sync_to_thread=True, responses=api_responses(404, 422))
     def read(self, db: DB, number: ClaimNumberPath) -> ClaimOut:
         """One claim with its item, eligibility and next possible statuses."""
         with db.read() as session:
             return _out(session, number)
 
-    @post("/", sync_to_thread=True, status_code=201)
+    @post("/", sync_to_thread=True, status_code=201, responses=api_responses(404, 422))
     def create(self, request: Request, db: DB, settings: AppSettings, data: JSONBody[ClaimCreateRequest]) -> ClaimOut:
         """File a claim (and its ticket); the same idempotency_key twice files it once."""
         code = canonical_id(data.customer_id)
@@ -94,7 +96,7 @@ class ClaimApiController(Controller):
                                        photos=[], store=photo_store(settings), today=shop_today(), agent_id=request.user.id)
             return _out(session, filed.claim.number)
 
-    @post("/{number:str}/status", sync_to_thread=True, status_code=200)
+    @post("/{number:str}/status", sync_to_thread=True, status_code=200, responses=api_responses(404, 409, 422))
     def change_status(self, request: Request, db: DB, number: ClaimNumberPath, data: JSONBody[ClaimStatusChange]) -> ClaimOut:
         """Move the claim on; 422 for a move the status machine forbids, 403 for a supervisor's decision."""
         with db.write() as session:

@@ -9,7 +9,7 @@ from sqlalchemy import Index, Text, text
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
-from helpdesk.forms import IdempotencyKey, limited_text
+from helpdesk.forms import IdempotencyKey, RowId, limited_text
 from helpdesk.timeutil import utcnow
 
 
@@ -48,6 +48,7 @@ class WarrantyClaim(SQLModel, table=True):
         # One open claim per item, enforced by the database (two simultaneous filings cannot both pass).
         Index("uq_claim_open_per_line", "purchase_line_id", unique=True, sqlite_where=text(_OPEN_SQL),
               postgresql_where=text(_OPEN_SQL)),
+        Index("ux_warranty_claim_idempotency", "idempotency_scope", "idempotency_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,10 +67,15 @@ class WarrantyClaim(SQLModel, table=True):
     filed_via: str = Field(default="agent", max_length=20, description="agent or self_service",
                            sa_column_kwargs={"server_default": "agent"})
     filed_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    # The agents' own reason for the latest move: internal, never shown to the customer.
     decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # A rejection's reason as written for the customer: the only decision text their status page shows.
+    customer_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The customer's status link carries a random token; only its hash is kept.
     status_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
-    idempotency_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=64)
+    # Who sent the key (agent:<id>, token:<id>, customer:<id>): keys are unique per sender, never across senders.
+    idempotency_scope: str | None = Field(default=None, max_length=80)
 
 
 class ClaimPhoto(SQLModel, table=True):
@@ -104,7 +110,7 @@ REASON_MAX = 1_000
 class ClaimCreate(SQLModel):
     """A claim as filed by an agent, the public page or the API (photos travel separately)."""
 
-    purchase_line_id: int
+    purchase_line_id: RowId
     fault_category: str
     description: str
     remedy: Remedy = Remedy.REPAIR
@@ -138,16 +144,26 @@ class ClaimCreate(SQLModel):
 
 
 class ClaimStatusChange(SQLModel):
-    """Moving a claim on; `current` is the status the agent saw, so two agents cannot both move it."""
+    """Moving a claim on; `current` is the status the agent saw, so two agents cannot both move it.
+
+    Two texts, kept apart so an internal remark can never reach the customer: `reason` is the agents' internal note;
+    `customer_reason` explains a rejection to the customer (their status page shows it) and goes with nothing else.
+    """
 
     status: ClaimStatus
     current: ClaimStatus | None = None
     reason: str | None = None
+    customer_reason: str | None = None
 
     @field_validator("reason", mode="before")
     @classmethod
     def _reason(cls, value: str | None) -> str | None:
-        return limited_text(value, label="The reason", max_length=REASON_MAX, required=False) or None
+        return limited_text(value, label="The internal note", max_length=REASON_MAX, required=False) or None
+
+    @field_validator("customer_reason", mode="before")
+    @classmethod
+    def _customer_reason(cls, value: str | None) -> str | None:
+        return limited_text(value, label="The reason for the customer", max_length=REASON_MAX, required=False) or None
 
     @field_validator("current", mode="before")
     @classmethod

@@ -84,7 +84,8 @@ class WarrantyController(Controller):
                                                client=client, now=utcnow())
             except self_service.TooManyAttempts as exc:
                 return Template(template_name="claims/warranty/verify.html", status_code=429,
-                                context={"form": {"customer": form["customer"]}, "message": str(exc)})
+                                context={"form": {"customer": form["customer"]}, "message": str(exc)},
+                                headers={"Retry-After": str(exc.retry_after)})
         if verified is None:
             return Template(template_name="claims/warranty/verify.html", status_code=400,
                             context={"form": {"customer": form["customer"]}, "message": self_service.NOT_VERIFIED})
@@ -140,7 +141,7 @@ class WarrantyController(Controller):
             claim = service.claim_for_status_token(session, token)
             if claim is None:
                 return Template(template_name="claims/warranty/status.html", context={"page": None}, status_code=404)
-            page = queries.claim_page(session, claim, today=shop_today())
+            page = queries.public_status(session, claim)
         return Template(template_name="claims/warranty/status.html", context={"page": page})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -81,6 +82,57 @@ def claim_page(session: Session, claim: WarrantyClaim, *, today: date) -> ClaimP
         ticket_number=ticket_number, photo_ids=photo_ids, history=history,
         next_statuses=NEXT_CLAIM_STATUSES.get(claim.status, ()),
         approval_needs_supervisor=needs_supervisor(eligibility=claim.eligibility, new_status=ClaimStatus.APPROVED),
+    )
+
+
+@dataclass
+class PublicStep:
+    at: datetime
+    status: str
+
+
+@dataclass
+class PublicClaimStatus:
+    """What the customer's status link shows. Built from scratch, field by field, so nothing the agents wrote for
+    themselves (internal notes, the thread) can reach it: only the statuses, and a rejection's reason for the customer."""
+
+    number: str
+    product_name: str
+    model_number: str
+    fault_category: str
+    filed_at: datetime
+    status: str
+    customer_reason: str | None
+    steps: list[PublicStep]
+
+
+# The start of a claim's status-change entry after "Claim W-…:", e.g. "in_review → rejected. Reason for the …".
+_STATUS_MOVE = re.compile(r"^\s*[a-z_]+ → ([a-z_]+)")
+_STATUSES = frozenset(ClaimStatus)
+
+
+def public_status(session: Session, claim: WarrantyClaim) -> PublicClaimStatus:
+    """The public status page's view of a claim, in two queries."""
+    product, model = session.exec(
+        select(Product.name, Product.model_number).join(PurchaseLine, col(PurchaseLine.product_id) == Product.id)
+        .where(PurchaseLine.id == claim.purchase_line_id)
+    ).one()
+    steps = [PublicStep(claim.filed_at, ClaimStatus.SUBMITTED)]
+    if claim.ticket_id:
+        prefix = f"Claim {claim.number}:"
+        for created_at, body in session.exec(
+            select(Interaction.created_at, Interaction.body)
+            .where(Interaction.ticket_id == claim.ticket_id, Interaction.kind == InteractionKind.STATUS_CHANGE,
+                   col(Interaction.body).startswith(prefix))
+            .order_by(col(Interaction.id))
+        ).all():
+            # Only the new status is taken from the entry; whatever text follows it stays with the agents.
+            move = _STATUS_MOVE.match(body[len(prefix):])
+            if move and move.group(1) in _STATUSES:
+                steps.append(PublicStep(created_at, move.group(1)))
+    return PublicClaimStatus(
+        number=claim.number, product_name=product, model_number=model, fault_category=claim.fault_category,
+        filed_at=claim.filed_at, status=claim.status, customer_reason=claim.customer_reason, steps=steps,
     )
 
 

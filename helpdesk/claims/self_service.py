@@ -10,21 +10,33 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from helpdesk import ids
+from helpdesk.audit.models import AuditAction
+from helpdesk.audit.service import Actor, record
 from helpdesk.claims.models import SelfServiceAttempt
 from helpdesk.customers.models import Customer
 from helpdesk.privacy import store as personal
 from helpdesk.sales.models import Purchase
+from helpdesk.throttle import service as throttle
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_CUSTOMER = 5
 MAX_ATTEMPTS_PER_CLIENT = 20
 VERIFIED_FOR = timedelta(minutes=30)
+# The last four phone digits are a weak second fact: an attacker rotating addresses gets 5 tries per ID every
+# 15 minutes from the limits above. A per-ID cap over a day stops that; an ID that reaches it is locked for a day.
+DAILY_LIMIT = throttle.Limit("warranty-id-day", failures=10, window=timedelta(days=1), lock_for=timedelta(days=1))
 # The same words whichever half was wrong (or whether the ID exists at all): nothing to learn from it.
 NOT_VERIFIED = "We could not match those details. Check the customer ID and the order number or phone digits."
+LOCKED_FOR_THE_DAY = ("This customer ID is locked for today after too many failed attempts. "
+                      "Please try again tomorrow, or call us.")
 
 
 class TooManyAttempts(RuntimeError):
-    """The rate limit for this customer ID or this client was reached."""
+    """The rate limit for this customer ID or this client was reached; `retry_after` in seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -44,13 +56,17 @@ def check_rate_limit(session: Session, *, customer_key: str, client_key: str, no
     """Raise TooManyAttempts when this ID has failed too often, or this client has tried too often, lately."""
     since = now - WINDOW
     if _recent(session, client_key, since, failures_only=False) >= MAX_ATTEMPTS_PER_CLIENT:
-        raise TooManyAttempts("Too many attempts from this connection. Please wait 15 minutes and try again.")
+        raise TooManyAttempts("Too many attempts from this connection. Please wait 15 minutes and try again.",
+                              retry_after=int(WINDOW.total_seconds()))
     if _recent(session, customer_key, since, failures_only=True) >= MAX_FAILURES_PER_CUSTOMER:
-        raise TooManyAttempts("Too many attempts for this customer ID. Please wait 15 minutes, or call us.")
+        raise TooManyAttempts("Too many attempts for this customer ID. Please wait 15 minutes, or call us.",
+                              retry_after=int(WINDOW.total_seconds()))
 
 
 def _second_fact_matches(session: Session, customer: Customer, second_fact: str) -> bool:
     fact = second_fact.strip().upper().replace(" ", "")
+    if not fact.isprintable():
+        return False  # no order number has control characters (and PostgreSQL cannot compare text with NUL)
     if fact.isdigit() and len(fact) == 4:
         record = personal.read(session, customer.code)
         phone = record.phone if record else None
@@ -65,12 +81,28 @@ def verify(session: Session, *, customer_id_text: str, second_fact: str, client:
     """Check both facts together; every try is counted (and committed) whatever the answer."""
     try:
         code = ids.parse(customer_id_text)
+        valid_id = True
     except ids.InvalidCustomerId:
-        code = ids.normalise(customer_id_text)[:20] or "-"
+        # Whatever was typed still counts against itself; only printable characters go into the key (no NUL).
+        code = "".join(ch for ch in ids.normalise(customer_id_text) if ch.isprintable())[:20] or "-"
+        valid_id = False
     customer_key, client_key = f"customer:{code}", f"client:{client[:60]}"
     check_rate_limit(session, customer_key=customer_key, client_key=client_key, now=now)
+    # Charged before the check, like sign-in: simultaneous tries cannot get past the day's cap.
+    today = throttle.charge(session, DAILY_LIMIT, code, now=now)
+    if today.refused:
+        raise TooManyAttempts(LOCKED_FOR_THE_DAY, retry_after=max(1, int((today.refused_until - now).total_seconds())))
     customer = session.exec(select(Customer).where(Customer.code == code)).first()
     ok = customer is not None and _second_fact_matches(session, customer, second_fact)
+    if ok:
+        throttle.refund(session, today)
+    elif today.is_last_chance:
+        until = throttle.lock(session, today, now=now)
+        record(session, actor=Actor(label="public", client_address=client), action=AuditAction.SELF_SERVICE_LOCK,
+               customer_code=code if valid_id else None, at=now,
+               details=f"{DAILY_LIMIT.failures} failed identity checks for this customer ID within a day on the "
+                       f"public warranty page{'' if valid_id else ' (not a valid customer ID)'}: "
+                       f"locked until {until:%d %b %Y %H:%M} UTC")
     session.add(SelfServiceAttempt(key=customer_key, succeeded=ok, created_at=now))
     session.add(SelfServiceAttempt(key=client_key, succeeded=ok, created_at=now))
     # Old attempts have done their job; keep the table small.

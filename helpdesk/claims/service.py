@@ -28,7 +28,7 @@ from helpdesk.claims.rules import (
     needs_supervisor,
 )
 from helpdesk.customers.models import Customer
-from helpdesk.idempotency import already_done
+from helpdesk.idempotency import KEY_REUSED, already_done, sender_scope
 from helpdesk.sales.queries import PurchasedItem, customer_item, find_items
 from helpdesk.search.models import DocType
 from helpdesk.search.outbox import record_change
@@ -145,12 +145,17 @@ def file_claim(
     agent_id: int | None,
     self_service: bool = False,
     status_key: str | None = None,
+    idempotency_scope: str | None = None,
 ) -> FiledClaim:
     """File a claim with its linked ticket and photos in one transaction: all of it exists, or none of it.
 
     `status_key` (the server's secret) lets a repeated self-service submit answer with the same status link.
+    `idempotency_scope`: who sent the key (default: the agent, or the verified customer on the public page).
     """
-    if existing := already_done(session, WarrantyClaim, data.idempotency_key):
+    scope = idempotency_scope or sender_scope(agent_id=agent_id, customer_id=customer.id)
+    if existing := already_done(session, WarrantyClaim, data.idempotency_key, scope):
+        if (existing.customer_id, existing.purchase_line_id) != (customer.id, data.purchase_line_id):
+            raise ClaimInvalid({"idempotency_key": KEY_REUSED})
         return _repeat(session, existing, customer, data, status_key)
     item = claimable_item(session, customer, data.purchase_line_id, today=today)
     if item.check.eligibility == Eligibility.DUPLICATE:
@@ -184,6 +189,7 @@ def file_claim(
         preferred_contact_time=data.preferred_contact_time, filed_at=now, updated_at=now,
         filed_via="self_service" if self_service else "agent", filed_by_id=agent_id,
         status_token_hash=_token_hash(token) if token else None, idempotency_key=data.idempotency_key,
+        idempotency_scope=scope if data.idempotency_key else None,
     )
     session.add(claim)
     stored: list[str] = []
@@ -200,7 +206,7 @@ def file_claim(
         session.rollback()
         store.discard(stored)
         # Two submits of one form raced past the idempotency check: the other one won.
-        existing = already_done(session, WarrantyClaim, data.idempotency_key)
+        existing = already_done(session, WarrantyClaim, data.idempotency_key, scope)
         if existing is not None:
             return _repeat(session, existing, customer, data, status_key)
         # Two claims for one item raced past the open-claim check: the database let one in (uq_claim_open_per_line).
@@ -236,8 +242,12 @@ def change_status(session: Session, *, claim: WarrantyClaim, change: ClaimStatus
         allowed = wording.options(NEXT_CLAIM_STATUSES.get(claim.status, ())) or "nothing (it is closed)"
         raise ClaimInvalid({"status": f"{wording.a_status(claim.status, 'claim')} can move to {allowed}, "
                                       f"not {wording.human(change.status)}."})
-    if change.status in STATUSES_NEEDING_REASON and not change.reason:
-        raise ClaimInvalid({"reason": "Say why the claim is rejected: the customer will be told."})
+    if change.status in STATUSES_NEEDING_REASON and not change.customer_reason:
+        raise ClaimInvalid({"customer_reason": "Say why the claim is rejected, in words for the customer: "
+                                               "their status page shows this text."})
+    if change.customer_reason and change.status not in STATUSES_NEEDING_REASON:
+        raise ClaimInvalid({"customer_reason": "Only a rejection is explained to the customer; "
+                                               "put other remarks in the internal note."})
     if needs_supervisor(eligibility=claim.eligibility, new_status=change.status) and not agent.is_supervisor:
         raise ClaimForbidden("This claim was filed out of warranty: only a supervisor can approve it.")
     previous = claim.status
@@ -245,10 +255,13 @@ def change_status(session: Session, *, claim: WarrantyClaim, change: ClaimStatus
     claim.updated_at = utcnow()
     if change.reason:
         claim.decision_reason = change.reason
+    if change.customer_reason:
+        claim.customer_reason = change.customer_reason
     session.add(claim)
     if claim.ticket_id:
         text = (f"Claim {claim.number}: {wording.human(previous)} → {wording.human(change.status)}"
-                + (f". Reason: {change.reason}" if change.reason else ""))
+                + (f". Reason for the customer: {change.customer_reason}" if change.customer_reason else "")
+                + (f". Internal note: {change.reason}" if change.reason else ""))
         tickets.add_to_thread(session, ticket_id=claim.ticket_id, kind=InteractionKind.STATUS_CHANGE, body=text,
                               agent_id=agent.id)
     session.commit()

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, MultipartBody, QueryParameter
+from litestar.params import MultipartBody, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import File, Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -17,6 +17,7 @@ from helpdesk.claims.forms import CLAIM_FILTERS, ClaimListFilters, read_claim_fo
 from helpdesk.claims.models import DESCRIPTION_MAX, ClaimStatusChange
 from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT, photo_store
 from helpdesk.customers import service as customers
+from helpdesk.forms import limited_text
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import (
     DB,
@@ -24,6 +25,7 @@ from helpdesk.web_helpers import (
     AppSettings,
     ClaimNumberPath,
     FormData,
+    RowIdPath,
     form_status,
     idempotency_key,
     refusal,
@@ -127,18 +129,18 @@ class ClaimController(Controller):
     @post("/{number:str}/notes", sync_to_thread=True, status_code=200)
     def add_note(self, request: Request, db: DB, number: ClaimNumberPath, data: FormData) -> Redirect | ClientRedirect | Template:
         """Add what the customer reports to this (already open) claim instead of filing a duplicate."""
-        text = str(data.get("description") or "").strip()
         with db.write() as session:
             claim = service.get_claim(session, number)
-            if not text or len(text) > DESCRIPTION_MAX:
-                message = f"Write what the customer reports (up to {DESCRIPTION_MAX:,} characters)."
-                return _claim_page(request, session, number, errors={"note": message}, form=data, status_code=400)
+            try:
+                text = limited_text(data.get("description"), label="What the customer reports", max_length=DESCRIPTION_MAX)
+            except ValueError as exc:
+                return _claim_page(request, session, number, errors={"note": str(exc)}, form=data, status_code=400)
             service.add_to_claim(session, claim=claim, text=text, agent_id=request.user.id)
         target = f"/claims/{number.upper()}"
         return ClientRedirect(target) if wants_partial(request) else Redirect(target, status_code=303)
 
     @get("/{number:str}/photos/{photo_id:int}", sync_to_thread=True)
-    def photo(self, db: DB, settings: AppSettings, number: ClaimNumberPath, photo_id: FromPath[int]) -> File:
+    def photo(self, db: DB, settings: AppSettings, number: ClaimNumberPath, photo_id: RowIdPath) -> File:
         """A claim photo, only for signed-in agents, with the type we checked at upload."""
         with db.read() as session:
             claim = service.get_claim(session, number)
@@ -149,7 +151,7 @@ class ClaimController(Controller):
         if not path.exists():
             raise NotFoundException("The photo file is missing.")
         return File(path=path, media_type=row.content_type, content_disposition_type="inline",
-                    filename=f"{number}-{photo_id}{path.suffix}", headers={"Cache-Control": "private, max-age=3600"})
+                    filename=f"{number}-{photo_id}{path.suffix}")
 
 
 def _claim_page(request: Request, session, number: str, *, errors: dict | None = None, form: dict | None = None,

@@ -26,6 +26,7 @@ from helpdesk.web_helpers import (
     CustomerIdPath,
     Cursor,
     FormData,
+    api_responses,
     canonical_id,
     form_status,
     idempotency_key,
@@ -247,14 +248,14 @@ class CustomerApiController(Controller):
     path = "/api"
     tags = ["customers"]
 
-    @get("/customers/{customer_id:str}", sync_to_thread=True)
+    @get("/customers/{customer_id:str}", sync_to_thread=True, responses=api_responses(404, 422))
     def customer(self, db: DB, customer_id: CustomerIdPath) -> CustomerView:
         """The single customer view as JSON: 404 for an unknown ID, 422 for a malformed one."""
         code = canonical_id(customer_id)
         with db.read() as session:
             return queries.customer_view(session, code, today=shop_today())
 
-    @get("/lookup", sync_to_thread=True)
+    @get("/lookup", sync_to_thread=True, responses=api_responses(422))
     def lookup_phone(
         self, db: DB, phone: Annotated[str, QueryParameter(name="phone", min_length=1, max_length=40)]
     ) -> list[LookupMatch]:

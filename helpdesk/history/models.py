@@ -35,6 +35,7 @@ class Interaction(SQLModel, table=True):
     __table_args__ = (
         Index("ix_interaction_customer_time", "customer_id", "created_at", "id"),
         Index("ix_interaction_ticket_time", "ticket_id", "created_at", "id"),
+        Index("ux_interaction_idempotency", "idempotency_scope", "idempotency_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,5 +47,7 @@ class Interaction(SQLModel, table=True):
     summary: str | None = Field(default=None, max_length=200)
     body: str = Field(sa_column=Column(Text, nullable=False))
     outcome: str | None = Field(default=None, max_length=20)
-    idempotency_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=64)
+    # Who sent the key (agent:<id>, token:<id>, customer:<id>): keys are unique per sender, never across senders.
+    idempotency_scope: str | None = Field(default=None, max_length=80)
     created_at: datetime = Field(default_factory=utcnow)

@@ -33,6 +33,7 @@ def write_entry(
     summary: str | None = None,
     outcome: str | None = None,
     idempotency_key: str | None = None,
+    idempotency_scope: str | None = None,
     created_at: datetime | None = None,
 ) -> Interaction:
     """Add one entry to the customer's history (and the ticket's thread) inside the caller's transaction.
@@ -43,6 +44,7 @@ def write_entry(
     entry = Interaction(
         customer_id=customer_id, ticket_id=ticket_id, kind=kind, channel=channel, author_id=author_id,
         summary=summary, body=body, outcome=outcome, idempotency_key=idempotency_key,
+        idempotency_scope=idempotency_scope if idempotency_key else None,
         created_at=created_at or utcnow(),
     )
     session.add(entry)

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import ValidationException
+from litestar.exceptions import ServiceUnavailableException, ValidationException
 from litestar.params import QueryParameter
 from litestar.response import Template
 
 from helpdesk.search import service
 from helpdesk.search.runtime import SearchRuntime
-from helpdesk.web_helpers import DB, render
+from helpdesk.web_helpers import CONTROL_CHARACTERS_HANDLED, DB, api_responses, render
 
 
 def provide_search(state: State) -> SearchRuntime:
@@ -50,7 +50,7 @@ class SearchController(Controller):
     path = "/search"
     dependencies = SEARCH_DEPENDENCY
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt=CONTROL_CHARACTERS_HANDLED)
     def search_page(
         self, request: Request, db: DB, search: Search, q: Q = "", customer: CustomerFilter = None,
         kind: KindFilter = None, channel: ChannelFilter = None, status: StatusFilter = None,
@@ -114,12 +114,13 @@ class SearchApiController(Controller):
     tags = ["search"]
     dependencies = SEARCH_DEPENDENCY
 
-    @get("/search", sync_to_thread=True, summary="Search the history", description=API_DESCRIPTION)
+    @get("/search", sync_to_thread=True, summary="Search the history", description=API_DESCRIPTION,
+         responses=api_responses(422, 503), opt=CONTROL_CHARACTERS_HANDLED)
     def search_api(
         self, db: DB, search: Search, q: Q = "", customer: CustomerFilter = None, kind: KindFilter = None,
         channel: ChannelFilter = None, status: StatusFilter = None, agent: AgentFilter = None,
         date_from: DateFilter = None, date_to: DateFilter = None, page: PageNumber = 1,
-    ) -> ApiResults | Response:
+    ) -> ApiResults:
         """Search the history as JSON (described in API_DESCRIPTION, which /schema shows)."""
         params = _params(q, customer, kind, channel, status, agent, date_from, date_to, page)
         with db.read() as session:
@@ -130,8 +131,7 @@ class SearchApiController(Controller):
                 extra=[{"key": name, "message": message} for name, message in results.problems.items()],
             )
         if results.unavailable:
-            return Response({"status_code": 503, "detail": results.unavailable}, status_code=503,
-                            headers={"Retry-After": "30"})
+            raise ServiceUnavailableException(detail=results.unavailable, headers={"Retry-After": "30"})
         return ApiResults(
             query=params.q,
             total=results.total,

@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, get, patch, post
+from litestar.exceptions import HTTPException
 from litestar.params import JSONBody, QueryParameter
 
 from helpdesk.customers import service as customers
+from helpdesk.forms import DB_INT_MAX, Version
 from helpdesk.history.queries import HistoryEntry
 from helpdesk.sales.queries import ItemWarranty
 from helpdesk.tickets import properties, queries, service
 from helpdesk.tickets.models import MessageCreate, Priority, TicketCreate, TicketStatus, TicketUpdate
 from helpdesk.tickets.queries import QueueFilters, Sort, TicketRow, View
 from helpdesk.timeutil import shop_today, utcnow
-from helpdesk.web_helpers import DB, TicketNumberPath, canonical_id
+from helpdesk.web_helpers import DB, TicketNumberPath, api_responses, canonical_id
 
 
 class TicketCreateRequest(TicketCreate):
@@ -28,7 +30,7 @@ class TicketCreateRequest(TicketCreate):
 class MessageRequest(MessageCreate):
     """An interaction to add; `version` is required only when `status` changes too."""
 
-    version: int | None = None
+    version: Version | None = None
 
 
 @dataclass
@@ -90,18 +92,26 @@ def _ticket_out(session, number: str) -> TicketOut:
     )
 
 
-def _stale(exc: service.StaleTicket, current: TicketOut) -> Response:
+@dataclass
+class TicketConflict:
+    """A 409's body: why, and the ticket as it is now."""
+
+    status_code: int
+    detail: str
+    current: TicketOut
+
+
+def _stale(exc: service.StaleTicket, current: TicketOut) -> HTTPException:
     """409 with the ticket as it is now, so the caller can reapply its change to the current version."""
-    body = {"status_code": 409, "detail": str(exc).replace(" the ticket below shows", " `current` shows"),
-            "current": current}
-    return Response(body, status_code=409)
+    detail = str(exc).replace(" the ticket below shows", " `current` shows")
+    return HTTPException(status_code=409, detail=detail, extra={"current": current})
 
 
 class TicketApiController(Controller):
     path = "/api/tickets"
     tags = ["tickets"]
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, responses=api_responses(422))
     def list_tickets(
         self,
         request: Request,
@@ -109,7 +119,7 @@ class TicketApiController(Controller):
         view: Annotated[View, QueryParameter(required=False)] = View.OPEN,
         status: Annotated[TicketStatus | None, QueryParameter(required=False)] = None,
         priority: Annotated[Priority | None, QueryParameter(required=False)] = None,
-        assignee_id: Annotated[int | None, QueryParameter(required=False, ge=1)] = None,
+        assignee_id: Annotated[int | None, QueryParameter(required=False, ge=1, le=DB_INT_MAX)] = None,
         tag: Annotated[str | None, QueryParameter(required=False, max_length=40)] = None,
         sort: Annotated[Sort, QueryParameter(required=False)] = Sort.DUE,
         page: Annotated[int, QueryParameter(required=False, ge=1, le=100_000)] = 1,
@@ -121,7 +131,7 @@ class TicketApiController(Controller):
             result = queries.queue(session, filters=filters, agent_id=request.user.id, now=utcnow())
         return QueueOut(total=result.total, page=page, pages=result.pages, items=result.rows)
 
-    @post("/", sync_to_thread=True, status_code=201)
+    @post("/", sync_to_thread=True, status_code=201, responses=api_responses(404, 422))
     def create(self, request: Request, db: DB, data: JSONBody[TicketCreateRequest]) -> TicketOut:
         """Open a ticket; repeating a request with the same idempotency_key returns the same ticket."""
         code = canonical_id(data.customer_id)
@@ -131,14 +141,14 @@ class TicketApiController(Controller):
                                          agent_id=request.user.id)
             return _ticket_out(session, ticket.number)
 
-    @get("/{number:str}", sync_to_thread=True)
+    @get("/{number:str}", sync_to_thread=True, responses=api_responses(404, 422))
     def read(self, db: DB, number: TicketNumberPath) -> TicketOut:
         """The ticket with the newest 50 thread entries."""
         with db.read() as session:
             return _ticket_out(session, number)
 
-    @patch("/{number:str}", sync_to_thread=True)
-    def update(self, request: Request, db: DB, number: TicketNumberPath, data: JSONBody[TicketUpdate]) -> TicketOut | Response:
+    @patch("/{number:str}", sync_to_thread=True, responses=api_responses(404, 422, conflict=TicketConflict))
+    def update(self, request: Request, db: DB, number: TicketNumberPath, data: JSONBody[TicketUpdate]) -> TicketOut:
         """Change status, priority, assignee, tags or satisfaction; 409 when `version` is not the current one."""
         with db.write() as session:
             ticket = service.get_ticket(session, number)
@@ -146,11 +156,12 @@ class TicketApiController(Controller):
                 properties.update_ticket(session, ticket=ticket, data=data, agent_id=request.user.id)
             except service.StaleTicket as exc:
                 session.rollback()
-                return _stale(exc, _ticket_out(session, number))
+                raise _stale(exc, _ticket_out(session, number)) from None
             return _ticket_out(session, number)
 
-    @post("/{number:str}/interactions", sync_to_thread=True, status_code=201)
-    def add_interaction(self, request: Request, db: DB, number: TicketNumberPath, data: JSONBody[MessageRequest]) -> InteractionOut | Response:
+    @post("/{number:str}/interactions", sync_to_thread=True, status_code=201,
+          responses=api_responses(404, 422, conflict=TicketConflict))
+    def add_interaction(self, request: Request, db: DB, number: TicketNumberPath, data: JSONBody[MessageRequest]) -> InteractionOut:
         """Add a reply, internal note, call or e-mail (optionally changing the status)."""
         with db.write() as session:
             ticket = service.get_ticket(session, number)
@@ -160,6 +171,6 @@ class TicketApiController(Controller):
                                                   version=data.version)
             except service.StaleTicket as exc:
                 session.rollback()
-                return _stale(exc, _ticket_out(session, number))
+                raise _stale(exc, _ticket_out(session, number)) from None
             return InteractionOut(id=interaction.id, ticket=ticket.number, kind=interaction.kind, body=interaction.body,
                                   created_at=interaction.created_at)

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from helpdesk.customers.models import Customer
 from helpdesk.history import service as history
 from helpdesk.history.models import Interaction, InteractionKind
-from helpdesk.idempotency import already_done, commit_once
+from helpdesk.idempotency import KEY_REUSED, already_done, agent_scope, commit_once
 from helpdesk.tickets.errors import TicketInvalid
 from helpdesk.tickets.models import OPEN_STATUSES, CallLog, Ticket, TicketChannel, TicketCreate
 from helpdesk.tickets.service import create_ticket, touch
@@ -31,7 +31,10 @@ def _logged(session: Session, entry: Interaction) -> LoggedCall:
 
 def log_call(session: Session, *, customer: Customer, data: CallLog, agent_id: int) -> LoggedCall:
     """Record a call on the customer's history; attach it to an open ticket or open a new one from it."""
-    if existing := already_done(session, Interaction, data.idempotency_key):
+    scope = agent_scope(agent_id)
+    if existing := already_done(session, Interaction, data.idempotency_key, scope):
+        if existing.customer_id != customer.id:
+            raise TicketInvalid({"idempotency_key": KEY_REUSED})
         return _logged(session, existing)
     if data.ticket_number and data.open_ticket:
         raise TicketInvalid({"ticket_number": "Attach the call to an open ticket or open a new one, not both."})
@@ -53,8 +56,8 @@ def log_call(session: Session, *, customer: Customer, data: CallLog, agent_id: i
     entry = history.write_entry(
         session, customer_id=customer.id, ticket_id=ticket.id if ticket else None, kind=InteractionKind.CALL,
         channel=TicketChannel.PHONE, author_id=agent_id, summary=data.summary, body=data.body or data.summary,
-        outcome=data.outcome, idempotency_key=data.idempotency_key, created_at=now,
+        outcome=data.outcome, idempotency_key=data.idempotency_key, idempotency_scope=scope, created_at=now,
     )
-    if (twin := commit_once(session, Interaction, data.idempotency_key)) is not None:
+    if (twin := commit_once(session, Interaction, data.idempotency_key, scope)) is not None:
         return _logged(session, twin)
     return LoggedCall(entry, ticket, created_ticket=data.open_ticket)

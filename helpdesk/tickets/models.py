@@ -10,7 +10,7 @@ from sqlalchemy.orm import declared_attr
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
-from helpdesk.forms import IdempotencyKey, limited_text
+from helpdesk.forms import IdempotencyKey, RowId, Version, limited_text, not_a_bool, plain_text
 from helpdesk.history.models import CallOutcome, InteractionKind
 from helpdesk.timeutil import utcnow
 
@@ -48,6 +48,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_status_due", "status", "resolution_due", "id"),
         Index("ix_ticket_assignee_status_priority_due", "assignee_id", "status", "priority", "resolution_due", "id"),
         Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at", "id"),
+        Index("ux_ticket_idempotency", "idempotency_scope", "idempotency_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -70,7 +71,9 @@ class Ticket(SQLModel, table=True):
     first_responded_at: datetime | None = None
     created_by_id: int | None = Field(default=None, foreign_key="agent.id")
     satisfaction_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
-    idempotency_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=64)
+    # Who sent the key (agent:<id>, token:<id>, customer:<id>): keys are unique per sender, never across senders.
+    idempotency_scope: str | None = Field(default=None, max_length=80)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
@@ -122,7 +125,7 @@ class TicketCreate(SQLModel):
     body: str
     channel: TicketChannel = TicketChannel.PHONE
     priority: Priority = Priority.NORMAL
-    purchase_line_id: int | None = None
+    purchase_line_id: RowId | None = None
     idempotency_key: IdempotencyKey = None
 
     @field_validator("subject", mode="before")
@@ -177,7 +180,7 @@ class CallLog(SQLModel):
     @field_validator("ticket_number", mode="before")
     @classmethod
     def _ticket(cls, value: str | None) -> str | None:
-        return (value or "").strip().upper() or None
+        return plain_text(value, label="The ticket number").strip().upper() or None
 
 
 class MessageCreate(SQLModel):
@@ -209,10 +212,10 @@ class MessageCreate(SQLModel):
 class TicketUpdate(SQLModel):
     """Property changes to a ticket; `version` is what the agent saw, to refuse stale saves."""
 
-    version: int
+    version: Version
     status: TicketStatus | None = None
     priority: Priority | None = None
-    assignee_id: int | None = None
+    assignee_id: RowId | None = None
     unassign: bool = False
     tags: list[str] | None = None
     satisfaction_score: int | None = Field(default=None, ge=1, le=5)
@@ -250,6 +253,10 @@ class TicketUpdate(SQLModel):
         if not (str(value).strip().isdigit() and len(str(value).strip()) < 19):
             raise ValueError("Choose an agent from the list.")
         return value
+    @field_validator("satisfaction_score", mode="before")
+    @classmethod
+    def _score(cls, value):
+        return not_a_bool(value)
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -258,7 +265,9 @@ class TicketUpdate(SQLModel):
             return None
         if isinstance(value, str):
             value = value.split(",")
-        names = sorted({str(name).strip().lower() for name in value if str(name).strip()})
+        if not isinstance(value, (list, tuple)):
+            raise ValueError("Tags are a list of tag names.")
+        names = sorted({plain_text(name, label="A tag").strip().lower() for name in value} - {""})
         if len(names) > TAGS_MAX:
             raise ValueError(f"At most {TAGS_MAX} tags.")
         return names

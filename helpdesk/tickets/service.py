@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -13,7 +14,7 @@ from helpdesk import wording
 from helpdesk.customers.models import Customer
 from helpdesk.history import service as history
 from helpdesk.history.models import Interaction, InteractionKind
-from helpdesk.idempotency import already_done, commit_once
+from helpdesk.idempotency import KEY_REUSED, already_done, commit_once, sender_scope
 from helpdesk.sales.models import Purchase, PurchaseLine
 from helpdesk.search.models import DocType
 from helpdesk.search.outbox import record_change
@@ -101,7 +102,8 @@ def _check_purchase_line(session: Session, customer: Customer, line_id: int | No
         raise TicketInvalid({"purchase_line_id": "That item is not one of this customer's purchases."})
 
 
-def create_ticket(session: Session, customer: Customer, data: TicketCreate, agent_id: int | None, now: datetime) -> Ticket:
+def create_ticket(session: Session, customer: Customer, data: TicketCreate, agent_id: int | None, now: datetime,
+                  idempotency_scope: str | None = None) -> Ticket:
     """The ticket row alone, queued for the index; its first entry is the caller's to write."""
     _check_purchase_line(session, customer, data.purchase_line_id)
     first_due, resolution_due = sla_due_times(now, sla_targets(session, data.priority))
@@ -110,6 +112,7 @@ def create_ticket(session: Session, customer: Customer, data: TicketCreate, agen
         priority=data.priority, channel=data.channel, purchase_line_id=data.purchase_line_id,
         first_response_due=first_due, resolution_due=resolution_due, created_at=now, updated_at=now,
         created_by_id=agent_id, idempotency_key=data.idempotency_key,
+        idempotency_scope=idempotency_scope if data.idempotency_key else None,
     )
     session.add(ticket)
     session.flush()
@@ -118,20 +121,25 @@ def create_ticket(session: Session, customer: Customer, data: TicketCreate, agen
 
 
 def open_ticket(
-    session: Session, *, customer: Customer, data: TicketCreate, agent_id: int | None, commit: bool = True
+    session: Session, *, customer: Customer, data: TicketCreate, agent_id: int | None, commit: bool = True,
+    idempotency_scope: str | None = None,
 ) -> Ticket:
-    """Open a ticket with its first message; a repeated submit returns the ticket it already made.
+    """Open a ticket with its first message; a repeated submit from the same sender returns the ticket it made.
 
     With commit=False the caller commits, so a ticket can be created together with what it is about
-    (a warranty claim): both exist or neither.
+    (a warranty claim): both exist or neither. `idempotency_scope`: who sent the key (default: the agent, or the
+    customer on the public page).
     """
-    if existing := already_done(session, Ticket, data.idempotency_key):
+    scope = idempotency_scope or sender_scope(agent_id=agent_id, customer_id=customer.id)
+    if existing := already_done(session, Ticket, data.idempotency_key, scope):
+        if existing.customer_id != customer.id:
+            raise TicketInvalid({"idempotency_key": KEY_REUSED})
         return existing
     now = utcnow()
-    ticket = create_ticket(session, customer, data, agent_id, now)
+    ticket = create_ticket(session, customer, data, agent_id, now, idempotency_scope=scope)
     history.write_entry(session, customer_id=customer.id, ticket_id=ticket.id, kind=_FIRST_MESSAGE_KIND[data.channel],
                         channel=data.channel, author_id=agent_id, summary=data.subject, body=data.body, created_at=now)
-    if commit and (twin := commit_once(session, Ticket, data.idempotency_key)) is not None:
+    if commit and (twin := commit_once(session, Ticket, data.idempotency_key, scope)) is not None:
         return twin
     return ticket
 
@@ -149,9 +157,13 @@ def add_to_thread(session: Session, *, ticket_id: int, kind: str, body: str, age
                                author_id=agent_id, body=body, created_at=now)
 
 
-def add_message(session: Session, *, ticket: Ticket, data: MessageCreate, agent_id: int, version: int | None = None) -> Interaction:
+def add_message(session: Session, *, ticket: Ticket, data: MessageCreate, agent_id: int, version: int | None = None,
+                idempotency_scope: str | None = None) -> Interaction:
     """Add a reply, note, call or e-mail to the thread; a public reply to a new ticket opens it."""
-    if existing := already_done(session, Interaction, data.idempotency_key):
+    scope = idempotency_scope or sender_scope(agent_id=agent_id, customer_id=ticket.customer_id)
+    if existing := already_done(session, Interaction, data.idempotency_key, scope):
+        if existing.ticket_id != ticket.id:
+            raise TicketInvalid({"idempotency_key": KEY_REUSED})
         return existing
     if ticket.status == TicketStatus.CLOSED:
         raise TicketInvalid({"body": f"{ticket.number} is closed; open a new ticket instead."})
@@ -166,11 +178,18 @@ def add_message(session: Session, *, ticket: Ticket, data: MessageCreate, agent_
     if new_status is not None and new_status != ticket.status:
         events.append(change_status(ticket, new_status, now))
     session.add(ticket)
-    with versioned_save(session, ticket):
-        entry = history.write_entry(session, customer_id=ticket.customer_id, ticket_id=ticket.id, kind=data.kind,
-                                    channel=ticket.channel, author_id=agent_id, body=data.body,
-                                    idempotency_key=data.idempotency_key, created_at=now)
-        write_events(session, ticket, events, agent_id, now)
+    try:
+        with versioned_save(session, ticket):
+            entry = history.write_entry(session, customer_id=ticket.customer_id, ticket_id=ticket.id, kind=data.kind,
+                                        channel=ticket.channel, author_id=agent_id, body=data.body,
+                                        idempotency_key=data.idempotency_key, idempotency_scope=scope, created_at=now)
+            write_events(session, ticket, events, agent_id, now)
+    except IntegrityError:
+        # PostgreSQL let a twin submission past the check above; the unique (scope, key) index kept one.
+        session.rollback()
+        if (twin := already_done(session, Interaction, data.idempotency_key, scope)) is None:
+            raise
+        return twin
     return entry
 
 

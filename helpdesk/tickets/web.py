@@ -8,6 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from helpdesk.forms import limited_text
 from helpdesk.tickets import properties, queries, satisfaction, service
 from helpdesk.tickets.models import COMMENT_MAX, MessageCreate, Priority, TicketStatus, TicketUpdate
 from helpdesk.timeutil import shop_today, utcnow
@@ -170,19 +171,20 @@ class SatisfactionController(Controller):
     def answer(self, db: DB, token: SurveyToken, data: FormData) -> Template:
         """Record the customer's score once; sending it again is thanked, not refused."""
         score = _int_or_none(data.get("score"))
-        comment = str(data.get("comment") or "")
+        errors = {}
+        try:
+            comment = limited_text(data.get("comment"), label="The comment", max_length=COMMENT_MAX, required=False)
+        except ValueError as exc:
+            comment, errors["comment"] = "", str(exc)
         with db.write() as session:
             ticket = satisfaction.ticket_for_survey(session, token)
             if satisfaction.survey_state(ticket) != satisfaction.SurveyState.ASKING:
                 return _survey_page(token, ticket, form=data, errors={})
-            errors = {}
             if score is None or not 1 <= score <= 5:
                 errors["score"] = "Choose a score from 1 to 5."
-            if len(comment.strip()) > COMMENT_MAX:
-                errors["comment"] = f"At most {COMMENT_MAX:,} characters, please."
             if errors:
                 return _survey_page(token, ticket, form=data, errors=errors, status_code=400)
-            satisfaction.record_from_customer(session, token=token, score=score, comment=comment.strip() or None)
+            satisfaction.record_from_customer(session, token=token, score=score, comment=comment or None)
         return Template(template_name="tickets/survey.html", context={"state": satisfaction.SurveyState.ANSWERED})
 
 

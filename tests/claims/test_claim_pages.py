@@ -154,9 +154,10 @@ def test_duplicate_open_claim_is_refused_and_offers_to_add(client, buyer):
     assert "Now it also leaks" in texts(parse(client.get(ticket_link).text), "#thread .body")
 
 
-def _move(client, number, status, reason="", htmx=True):
+def _move(client, number, status, reason="", htmx=True, customer_reason=""):
     current = parse(client.get(f"/claims/{number}").text).css_first("input[name=current]").attributes["value"]
-    return client.post(f"/claims/{number}/status", data={"status": status, "reason": reason, "current": current},
+    return client.post(f"/claims/{number}/status", data={"status": status, "reason": reason, "current": current,
+                                                         "customer_reason": customer_reason},
                        headers=_headers(client, htmx))
 
 
@@ -175,10 +176,12 @@ def test_status_machine_through_the_page(client, buyer):
 def test_rejection_needs_a_reason(client, buyer):
     number = _number(_file(client, buyer))
     _move(client, number, "in_review")
-    tree = parse(_move(client, number, "rejected").text)
-    assert "Say why" in tree.css_first("#claim-reason-error").text()
-    tree = parse(_move(client, number, "rejected", reason="Physical damage is not covered").text)
-    assert tree.css_first("#claim-reason").text(strip=True) == "Physical damage is not covered"
+    tree = parse(_move(client, number, "rejected", reason="Looks like misuse").text)
+    assert "Say why" in tree.css_first("#claim-customer-reason-error").text()
+    # What was typed comes back in the form.
+    assert tree.css_first("#claim-reason-input").text() == "Looks like misuse"
+    tree = parse(_move(client, number, "rejected", customer_reason="Physical damage is not covered").text)
+    assert tree.css_first("#claim-customer-reason").text(strip=True) == "Physical damage is not covered"
 
 
 def test_out_of_warranty_approval_needs_a_supervisor(client, app, db, buyer):

@@ -1,0 +1,1 @@
+"""Failed tries counted in the database (sign-in, the public identity check), shared by every worker and machine."""
