@@ -3,10 +3,10 @@
 from helpdesk.audit.models import AuditEntry
 from helpdesk.auth.models import Agent
 from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
-from helpdesk.customers.models import Customer
+from helpdesk.customers.models import ConsentChange, Customer
 from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
-from helpdesk.search.models import SearchOutbox
+from helpdesk.search.models import SearchOutbox, SearchPurge
 from helpdesk.history.models import Interaction
 from helpdesk.tickets.models import Counter, SlaPolicy, Tag, Ticket, TicketTag
 from sqlmodel import SQLModel
@@ -21,9 +21,11 @@ __all__ = [
     "AuditEntry",
     "Counter",
     "SearchOutbox",
+    "SearchPurge",
     "SelfServiceAttempt",
     "SlaPolicy",
     "ClaimPhoto",
+    "ConsentChange",
     "Customer",
     "Interaction",
     "PersonalKeyCheck",
