@@ -22,6 +22,8 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
 from helpdesk import __version__, migrate, templating
+from helpdesk.audit.web import AuditController
+from helpdesk.auth.admin_web import AdminController
 from helpdesk.auth.service import CurrentAgent, get_active_agent
 from helpdesk.auth.sessions import RotatingSessionConfig
 from helpdesk.auth.web import AuthController
@@ -68,18 +70,20 @@ async def _security_headers(message: Message, scope: Scope) -> None:
             key = name.decode()
             if key not in headers:
                 headers[key] = value.decode()
-        if scope.get("path", "").startswith(("/customers", "/api", "/search")):
+        if scope.get("path", "").startswith(("/customers", "/api", "/search", "/audit", "/admin", "/privacy")):
             # Pages full of personal data must not linger in shared caches or the back-forward cache.
             headers["cache-control"] = "no-store"
 
 
 async def _retrieve_agent(session: dict, connection) -> CurrentAgent | None:
     agent_id = session.get("agent_id")
-    if not isinstance(agent_id, int):
+    version = session.get("v", 0)  # sessions from before versions existed carry none: version 0
+    if not isinstance(agent_id, int) or not isinstance(version, int):
         return None
     db: Database = connection.app.state.db
     with db.read() as db_session:
-        return get_active_agent(db_session, agent_id)
+        # None for a deactivated agent or an ended session: the request is treated as anonymous at once.
+        return get_active_agent(db_session, agent_id, version)
 
 
 def _prepare_storage(settings: Settings, database: Database) -> None:
@@ -128,6 +132,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app = Litestar(
         route_handlers=[
             AuthController,
+            AdminController,
+            AuditController,
             HomeController,
             LookupController,
             CustomerController,

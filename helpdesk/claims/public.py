@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import MultipartBody, PathParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from helpdesk.auth.guards import anyone
 from helpdesk.auth.sessions import rotate_session_id
 from helpdesk.claims import queries, self_service, service
 from helpdesk.claims.forms import read_claim_form
@@ -52,6 +53,7 @@ def _forget(request: Request) -> None:
 
 class WarrantyController(Controller):
     """No sign-in here: every route checks the verified customer itself and shows nothing of anyone else."""
+    guards = [anyone]
 
     path = "/warranty"
 

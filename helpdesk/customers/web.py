@@ -11,6 +11,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
+from helpdesk.auth.guards import agents_only
 from helpdesk import phones
 from helpdesk.customers import queries, service
 from helpdesk.customers.single_view import CustomerView
@@ -37,6 +38,7 @@ from helpdesk.web_helpers import (
 
 class LookupController(Controller):
     """The lookup box in every page's header, and the telephony screen-pop URL."""
+    guards = [agents_only]
 
     @get("/lookup", sync_to_thread=True)
     def lookup(
@@ -71,6 +73,7 @@ _TICKET_FORM = "customers/_ticket_form.html"
 
 
 class CustomerController(Controller):
+    guards = [agents_only]
     path = "/customers"
 
     @get("/{customer_id:str}", sync_to_thread=True)
@@ -168,6 +171,7 @@ class LookupMatch:
 
 
 class CustomerApiController(Controller):
+    guards = [agents_only]
     path = "/api"
     tags = ["customers"]
 

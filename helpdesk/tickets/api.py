@@ -9,6 +9,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 
+from helpdesk.auth.guards import agents_only
 from helpdesk.customers import service as customers
 from helpdesk.history.queries import HistoryEntry
 from helpdesk.tickets import properties, queries, service
@@ -94,6 +95,7 @@ def _stale(exc: service.StaleTicket, current: TicketOut) -> Response:
 
 
 class TicketApiController(Controller):
+    guards = [agents_only]
     path = "/api/tickets"
     tags = ["tickets"]
 

@@ -8,6 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from helpdesk.auth.guards import agents_only, anyone
 from helpdesk.tickets import properties, queries, satisfaction, service
 from helpdesk.tickets.models import COMMENT_MAX, MessageCreate, Priority, TicketStatus, TicketUpdate
 from helpdesk.timeutil import shop_today, utcnow
@@ -41,6 +42,7 @@ def _render_ticket(request: Request, context: dict[str, Any], status_code: int =
 
 
 class TicketController(Controller):
+    guards = [agents_only]
     path = "/tickets"
 
     @get("/", sync_to_thread=True)
@@ -154,6 +156,7 @@ SurveyToken = Annotated[str, PathParameter(max_length=satisfaction.TOKEN_MAX)]
 
 class SatisfactionController(Controller):
     """The customer's one-time satisfaction link: no sign-in, only the unguessable token."""
+    guards = [anyone]
 
     path = "/satisfaction"
 
