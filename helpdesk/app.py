@@ -38,6 +38,7 @@ from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
 from helpdesk.privacy import store as personal
 from helpdesk.privacy.logs import mask_access_log
+from helpdesk.privacy.requests_web import PrivacyRequestController
 from helpdesk.privacy.web import ContactController, RevealController
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.web import SearchApiController, SearchController
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             CustomerApiController,
             RevealController,
             ContactController,
+            PrivacyRequestController,
             TicketController,
             SatisfactionController,
             TicketApiController,

@@ -122,7 +122,9 @@ class Database:
         create_keys=True (demo data, local use) makes a key file when there is none; a server never does.
         """
         keyring = keys.load_for(settings, create=create_keys)
-        return cls(main=make_engine(settings.database_url),
+        # secure_delete on the main store too: an erasure rewrites history text there, and the old text must not
+        # linger in free pages (helpdesk/privacy/erasure.py).
+        return cls(main=make_engine(settings.database_url, secure_delete=True),
                    personal=make_engine(settings.personal_database_url, secure_delete=True), keyring=keyring)
 
     def _session(self, *, write: bool) -> TwoStoreSession:

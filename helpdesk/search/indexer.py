@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from helpdesk.db import Database
-from helpdesk.search import changes, outbox
+from helpdesk.search import changes, outbox, purge
 from helpdesk.search.engine import (
     CHECK_REQUEST,
     SearchEngine,
@@ -89,15 +89,23 @@ class Indexer:
         return len(applied)
 
     def drain(self, *, timeout: float = 30.0) -> int:
-        """Apply everything pending now (tests, the CLI); returns how many rows were consumed."""
+        """Apply everything pending now, erasure purges included (tests, the CLI); returns outbox rows consumed."""
         deadline = time.monotonic() + timeout
         total = 0
         while time.monotonic() < deadline:
             done = self.run_once()
             if not done:
+                self.purge_pending()
                 return total
             total += done
         return total
+
+    def purge_pending(self) -> int:
+        """Take erased customers' text out of every index file (helpdesk/search/purge.py), once the outbox is applied."""
+        done = purge.run_pending(self.db, self.layout, self._reader)
+        if done and self.engine is not None:
+            self.engine.notify_changed()
+        return done
 
     def _forget_kept_if_rebuild_done(self) -> None:
         if self._kept and not self.layout.rebuild_lock.is_locked():
@@ -187,7 +195,7 @@ class Indexer:
                     self._warm_up()
                     self.ready.set()
                 seen = outbox.commits_seen()
-                if self.run_once() == 0:
+                if self.run_once() == 0 and self.purge_pending() == 0:
                     outbox.wait_for_commit(seen, self.poll_seconds, stop=self._stop)
             except (SearchUnavailable, LockTimeout) as exc:
                 log.warning("search indexer: %s", exc)
