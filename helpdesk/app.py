@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import js_lib_htmx
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
@@ -24,6 +24,7 @@ from litestar.types import Message, Scope
 from helpdesk import __version__, migrate, templating
 from helpdesk.audit.web import AuditController
 from helpdesk.auth.admin_web import AdminController
+from helpdesk.auth.guards import agents_only
 from helpdesk.auth.service import CurrentAgent, get_active_agent
 from helpdesk.auth.sessions import RotatingSessionConfig
 from helpdesk.auth.web import AuthController
@@ -175,7 +176,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         openapi_config=OpenAPIConfig(
             title="helpdesk",
             version=__version__,
-            path="/schema",
+            # The API's documentation declares who may read it, like every other route.
+            openapi_router=Router(path="/schema", guards=[agents_only], route_handlers=[]),
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
