@@ -33,6 +33,9 @@ class Customer(SQLModel, table=True):
 
 
 CONSENT_FIELDS = ("consent_sms", "consent_email", "consent_whatsapp")
+# Languages a customer may prefer to be contacted in (ISO 639-1 codes, as stored in preferred_language).
+LANGUAGES = {"en": "English", "hi": "Hindi", "bn": "Bengali", "mr": "Marathi", "ta": "Tamil", "te": "Telugu",
+             "gu": "Gujarati", "kn": "Kannada", "ml": "Malayalam", "pa": "Punjabi", "or": "Odia", "ur": "Urdu"}
 
 
 class ConsentChange(SQLModel, table=True):

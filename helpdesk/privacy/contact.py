@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel
 from helpdesk import phones
 from helpdesk.audit import service as audit
 from helpdesk.audit.models import AuditAction
-from helpdesk.customers.models import CONSENT_FIELDS, ConsentChange, Customer
+from helpdesk.customers.models import CONSENT_FIELDS, LANGUAGES, ConsentChange, Customer
 from helpdesk.customers.service import get_customer
 from helpdesk.forms import InvalidInput, email_address, limited_text
 from helpdesk.privacy import store
@@ -32,8 +32,6 @@ STATES = (
     "Rajasthan", "Sikkim", "Tamil Nadu", "Telangana", "Tripura", "Uttar Pradesh", "Uttarakhand", "West Bengal",
     OUTSIDE_INDIA,
 )
-LANGUAGES = {"en": "English", "hi": "Hindi", "bn": "Bengali", "mr": "Marathi", "ta": "Tamil", "te": "Telugu",
-             "gu": "Gujarati", "kn": "Kannada", "ml": "Malayalam", "pa": "Punjabi", "or": "Odia", "ur": "Urdu"}
 CONSENT_LABELS = {"consent_sms": "Marketing by SMS", "consent_email": "Marketing by e-mail",
                   "consent_whatsapp": "Marketing by WhatsApp", "preferred_language": "Preferred language"}
 FIELD_LABELS = {"full_name": "Name", "phone": "Phone", "alt_phone": "Second phone", "email": "E-mail",
