@@ -44,7 +44,7 @@ _YES_NO = {"yes": True, "no": False}
 
 
 class ContactUpdate(SQLModel):
-    """The contact form: a blank field keeps what is on file (inputs never show plain values); `remove` clears one."""
+    """The contact form: a blank field keeps what is on file (inputs never show plain values); `clear` empties one."""
 
     full_name: str | None = None
     phone: str | None = None
@@ -54,7 +54,7 @@ class ContactUpdate(SQLModel):
     city: str | None = None
     state: str | None = None
     pin_code: str | None = None
-    remove: list[str] = []
+    clear: list[str] = []
     consent_sms: bool
     consent_email: bool
     consent_whatsapp: bool
@@ -104,9 +104,9 @@ class ContactUpdate(SQLModel):
     def _pin(cls, value):
         return limited_text(value, label="The PIN code", max_length=12, required=False) or None
 
-    @field_validator("remove", mode="before")
+    @field_validator("clear", mode="before")
     @classmethod
-    def _remove(cls, value):
+    def _clear(cls, value):
         values = [value] if isinstance(value, str) else list(value or [])
         if any(item not in REMOVABLE for item in values):
             raise ValueError("Only the listed details can be removed.")
@@ -156,7 +156,7 @@ def _personal_changes(current: store.PersonalDetails, form: ContactUpdate) -> di
     changes: dict[str, str | None] = {}
     for name in FIELD_LABELS:
         typed = getattr(form, name)
-        if name in form.remove:
+        if name in form.clear:
             if typed:
                 raise InvalidInput({name: "Type a new value or tick remove, not both."})
             new = None

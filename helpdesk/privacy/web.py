@@ -151,7 +151,7 @@ def _contact_form(request: Request, db: DB, code: str, *, form: dict[str, Any] |
     if form is None:  # a fresh form starts from what is on file for consent and language
         form = {name: "yes" if getattr(customer, name) else "no" for name in CONSENT_FIELDS}
         form["preferred_language"] = customer.preferred_language or ""
-    removing = form.get("remove") or []
+    removing = form.get("clear") or []
     context = {"customer_id": code, "form": form, "removing": [removing] if isinstance(removing, str) else removing,
                "errors": errors, "current": current, "history": history, "message": message,
                "fields": contact.FIELD_LABELS, "removable": contact.REMOVABLE, "states": contact.STATES,

@@ -109,13 +109,13 @@ def test_every_change_is_audited_with_before_and_after_masked(client, db, custom
 
 
 def test_remove_clears_a_field_and_typing_and_removing_together_is_refused(client, db, customer):
-    both = parse(_save(client, customer.code, {"email": "x@example.in", "remove": "email"}).text)
+    both = parse(_save(client, customer.code, {"email": "x@example.in", "clear": "email"}).text)
     assert "not both" in both.css_first("#contact-email-error").text()
-    assert _save(client, customer.code, {"remove": ["email", "alt_phone"]}).status_code == 200
+    assert _save(client, customer.code, {"clear": ["email", "alt_phone"]}).status_code == 200
     assert _details(db, customer.code).email is None
     [entry] = _changes(db, customer.code)
     assert entry.field == "email" and entry.details.endswith("→ (none)")
-    assert _save(client, customer.code, {"remove": "password"}, htmx=False).status_code == 400
+    assert _save(client, customer.code, {"clear": "password"}, htmx=False).status_code == 400
 
 
 def test_consent_and_language_are_shown_editable_and_kept_as_history(client, db, customer):
@@ -150,6 +150,6 @@ def test_a_plain_post_redirects_to_the_customer(client, customer):
 
 def test_hostile_or_huge_input_never_gives_a_500(client, customer):
     for data in ({"full_name": "x" * 10_000}, {"phone": "+" * 500}, {"email": "@" * 300}, {"pin_code": "<script>"},
-                 {"remove": ["phone"] * 50, "phone": ""}, {"consent_sms": ""}, {"state": "\x00"}):
+                 {"clear": ["phone"] * 50, "phone": ""}, {"consent_sms": ""}, {"state": "\x00"}):
         response = _save(client, customer.code, data, htmx=False)
         assert response.status_code in (303, 400), (data, response.status_code)
