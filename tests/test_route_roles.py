@@ -201,6 +201,7 @@ def test_the_public_page_cannot_file_a_claim_on_another_customers_item(anon, wor
 
 def test_a_photo_url_of_another_claim_is_not_found(client, world, stranger):
     _, _, _, claim = stranger
-    assert client.get(f"/claims/{world.claim.number}/photos/{2**31}").status_code == 404
+    assert client.get(f"/claims/{world.claim.number}/photos/{2**31 - 1}").status_code == 404
+    assert client.get(f"/claims/{world.claim.number}/photos/{2**31}").status_code == 400  # no 500 from an int4 overflow
     assert client.get(f"/claims/W-2026-999999/photos/1").status_code == 404
     assert client.get(f"/claims/{claim.number}").status_code == 200  # agents see every customer's claims by design

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, MultipartBody, QueryParameter
+from litestar.params import MultipartBody, PathParameter, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import File, Redirect, Template
 
@@ -131,7 +131,8 @@ class ClaimController(Controller):
         return ClientRedirect(target) if wants_partial(request) else Redirect(target, status_code=303)
 
     @get("/{number:str}/photos/{photo_id:int}", sync_to_thread=True)
-    def photo(self, db: DB, settings: AppSettings, number: ClaimNumberPath, photo_id: FromPath[int]) -> File:
+    def photo(self, db: DB, settings: AppSettings, number: ClaimNumberPath,
+              photo_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]) -> File:
         """A claim photo, only for signed-in agents, with the type we checked at upload."""
         with db.read() as session:
             claim = service.get_claim(session, number)

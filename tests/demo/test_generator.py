@@ -228,7 +228,7 @@ def test_loads_into_postgresql_and_later_inserts_get_fresh_ids(tmp_path):
         for schema in schemas:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
-    env = {"HELPDESK_SECRET_KEY": "x",
+    env = {"HELPDESK_SECRET_KEY": "x", "HELPDESK_PERSONAL_KEYS": TEST_KEYS,
            "HELPDESK_DATABASE_URL": f"{base}{sep}options=-csearch_path%3D{schemas[0]}",
            "HELPDESK_PERSONAL_DATABASE_URL": f"{base}{sep}options=-csearch_path%3D{schemas[1]}"}
     database = Database.from_settings(Settings.from_env(env, cwd=tmp_path))
