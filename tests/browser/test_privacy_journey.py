@@ -41,6 +41,20 @@ def test_reveal_with_a_reason_then_hide(signed_in_page, person):
     expect(page.locator("#value-phone")).to_have_count(0)
 
 
+def test_the_value_masks_itself_when_the_window_ends(signed_in_page, person, monkeypatch):
+    monkeypatch.setattr("helpdesk.privacy.reveal.REVEAL_MINUTES", 0.05)  # 3 seconds instead of 15 minutes
+    page = signed_in_page
+    customer, national = person
+    page.goto(f"/customers/{customer.code}")
+    page.locator("#field-phone").get_by_role("link", name="Reveal phone").click()
+    page.select_option("#reveal-reason-phone", "confirm_details")
+    page.locator("#field-phone button[type=submit]").click()
+    expect(page.locator("#value-phone")).to_be_visible()
+    expect(page.locator("#value-phone")).to_have_count(0, timeout=10_000)
+    expect(page.locator("#field-phone .masked")).to_contain_text(national[-3:])
+    assert national not in page.content()
+
+
 def test_a_reveal_without_a_reason_says_so_beside_the_field(signed_in_page, person):
     page = signed_in_page
     customer, _ = person
