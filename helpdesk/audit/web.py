@@ -14,8 +14,8 @@ from helpdesk.audit import service as audit
 from helpdesk.audit.models import AuditAction
 from helpdesk.auth.guards import supervisors_only
 from helpdesk.db import Database
-from helpdesk.web_helpers import DB, Cursor, actor_of, render
 from helpdesk.timeutil import utcnow
+from helpdesk.web_helpers import DB, Cursor, actor_of, render
 
 Text = Annotated[str, QueryParameter(max_length=100, required=False)]
 

@@ -11,16 +11,16 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from helpdesk.auth.guards import agents_only
 from helpdesk import phones
+from helpdesk.auth.guards import agents_only
 from helpdesk.customers import queries, service
 from helpdesk.customers.single_view import CustomerView
 from helpdesk.history.queries import entry as history_entry
+from helpdesk.privacy.reveal import live_grants
 from helpdesk.sales.queries import purchased_items
 from helpdesk.tickets import calls, service as tickets
 from helpdesk.tickets.models import CallLog, TicketCreate
 from helpdesk.tickets.queries import customer_tickets, open_ticket_choices
-from helpdesk.privacy.reveal import live_grants
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import (
     DB,

@@ -9,13 +9,12 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from helpdesk.auth.guards import agents_only
-from helpdesk.privacy import contact, reveal
-from helpdesk.privacy import queries as privacy_queries
-from helpdesk.privacy.masking import FIELD_LABELS, RevealField, masked, masked_for_audit, plain
 from helpdesk.customers.models import CONSENT_FIELDS
-from helpdesk.privacy import store
 from helpdesk.customers.queries import customer_row_id
 from helpdesk.customers.service import get_customer
+from helpdesk.privacy import contact, reveal, store
+from helpdesk.privacy import queries as privacy_queries
+from helpdesk.privacy.masking import FIELD_LABELS, RevealField, masked, masked_for_audit, plain
 from helpdesk.timeutil import utcnow
 from helpdesk.web_helpers import (
     DB,
