@@ -95,17 +95,18 @@ class Indexer:
         while time.monotonic() < deadline:
             done = self.run_once()
             if not done:
-                self.purge_pending()
+                while self.purge_step() and time.monotonic() < deadline:
+                    pass
                 return total
             total += done
         return total
 
-    def purge_pending(self) -> int:
-        """Take erased customers' text out of every index file (helpdesk/search/purge.py), once the outbox is applied."""
-        done = purge.run_pending(self.db, self.layout, self._reader)
-        if done and self.engine is not None:
+    def purge_step(self) -> bool:
+        """One step of taking erased customers' text out of every index file (helpdesk/search/purge.py)."""
+        worked = purge.run_step(self.db, self.layout)
+        if worked and self.engine is not None:
             self.engine.notify_changed()
-        return done
+        return worked
 
     def _forget_kept_if_rebuild_done(self) -> None:
         if self._kept and not self.layout.rebuild_lock.is_locked():
@@ -195,7 +196,7 @@ class Indexer:
                     self._warm_up()
                     self.ready.set()
                 seen = outbox.commits_seen()
-                if self.run_once() == 0 and self.purge_pending() == 0:
+                if self.run_once() == 0 and not self.purge_step():
                     outbox.wait_for_commit(seen, self.poll_seconds, stop=self._stop)
             except (SearchUnavailable, LockTimeout) as exc:
                 log.warning("search indexer: %s", exc)

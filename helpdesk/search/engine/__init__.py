@@ -8,7 +8,7 @@ from helpdesk.search.engine.writing import (
     IndexWriter,
     check_generation,
     rewrite_segments,
-    segments_holding,
+    segments_with_deleted,
 )
 
 __all__ = [
@@ -24,5 +24,5 @@ __all__ = [
     "check_generation",
     "refreshed",
     "rewrite_segments",
-    "segments_holding",
+    "segments_with_deleted",
 ]

@@ -127,18 +127,25 @@ class IndexWriter:
         self.cancel()
 
 
-def segments_holding(directory: Path, fieldname: str, values: Iterable[str]) -> set[str]:
-    """Segments whose term dictionary has any of these terms, deleted documents included: a deleted document's
-    words stay in its segment's files until the segment is rewritten."""
+def segments_with_deleted(directory: Path, fieldname: str, values: Iterable[str]) -> list[str]:
+    """Segments, in index order, holding deleted documents with one of these terms (e.g. an erased customer's old
+    documents). A deleted document's words, stored fields and postings stay in its segment's files until the
+    segment is rewritten: these are the segments to rewrite."""
     index = whoosh_index.open_dir(str(directory))
     toc = index._read_toc()  # the segment list Whoosh's own readers start from (it has no public accessor)
     values = list(values)
-    found = set()
+    found = []
     for segment in toc.segments:
+        if not segment.has_deletions():
+            continue
         reader = SegmentReader(index.storage, toc.schema, segment)
         try:
-            if any((fieldname, value) in reader for value in values):
-                found.add(segment.segment_id())
+            for value in values:
+                # The term dictionary counts every document the segment was written with; postings skip deleted ones.
+                written = reader.doc_frequency(fieldname, value)
+                if written and written > len(list(reader.postings(fieldname, value).all_ids())):
+                    found.append(segment.segment_id())
+                    break
         finally:
             reader.close()
     return found
