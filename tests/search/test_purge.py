@@ -77,7 +77,7 @@ def test_erasure_leaves_no_index_file_holding_the_text(store, erased_world):
     indexer.run_once()  # the redactions, through the outbox: the old copies are now deleted documents
     assert _files_holding(root, tag), "deleted documents keep their words in the segment files"
     order_before = _segment_ids(directory)
-    holding = set(segments_with_deleted(directory, "customer", [person.code]))
+    holding = {segment for segment, _ in segments_with_deleted(directory, "customer", [person.code])}
     assert holding and len(holding) < len(order_before)
     indexer.drain()
     assert _files_holding(root, tag) == [] and _files_holding(root, national) == []
@@ -121,3 +121,20 @@ def test_a_purge_waits_for_a_running_rebuild(store, erased_world):
             assert session.execute(select(func.count()).select_from(SearchPurge)).scalar() == 1
     indexer.drain()
     assert _files_holding(layout.root, tag) == []
+
+
+def test_text_in_big_segments_is_purged_by_a_fresh_generation(store, erased_world):
+    layout, engine, indexer, person, tag, national, _ = erased_world
+    indexer.purge_in_place_max_docs = 0  # as if the customer's old documents sat in a rebuild's big time slices
+    first = layout.current_dir()
+    with store.db.write() as session:
+        erasure.erase_customer(session, actor=audit.SYSTEM, code=person.code,
+                               request=erasure.ErasureRequest(confirm=person.code, reason="test"))
+    indexer.drain()
+    indexer._purge_rebuild.join(60)
+    indexer.drain()
+    assert layout.current_dir() != first and layout.generations() == [layout.current_dir()]
+    assert _files_holding(layout.root, tag) == [] and _files_holding(layout.root, national) == []
+    with store.db.read() as session:
+        assert session.execute(select(func.count()).select_from(SearchPurge)).scalar() == 0
+    assert _hits(store, engine, "turntable") and _hits(store, engine, "geyser", customer=person.code)

@@ -127,10 +127,10 @@ class IndexWriter:
         self.cancel()
 
 
-def segments_with_deleted(directory: Path, fieldname: str, values: Iterable[str]) -> list[str]:
-    """Segments, in index order, holding deleted documents with one of these terms (e.g. an erased customer's old
-    documents). A deleted document's words, stored fields and postings stay in its segment's files until the
-    segment is rewritten: these are the segments to rewrite."""
+def segments_with_deleted(directory: Path, fieldname: str, values: Iterable[str]) -> list[tuple[str, int]]:
+    """(segment id, documents in it), in index order, for segments holding deleted documents with one of these terms
+    (e.g. an erased customer's old documents). A deleted document's words, stored fields and postings stay in its
+    segment's files until the segment is rewritten: these are the segments to rewrite."""
     index = whoosh_index.open_dir(str(directory))
     toc = index._read_toc()  # the segment list Whoosh's own readers start from (it has no public accessor)
     values = list(values)
@@ -144,7 +144,7 @@ def segments_with_deleted(directory: Path, fieldname: str, values: Iterable[str]
                 # The term dictionary counts every document the segment was written with; postings skip deleted ones.
                 written = reader.doc_frequency(fieldname, value)
                 if written and written > len(list(reader.postings(fieldname, value).all_ids())):
-                    found.append(segment.segment_id())
+                    found.append((segment.segment_id(), segment.doc_count_all()))
                     break
         finally:
             reader.close()
