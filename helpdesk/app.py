@@ -23,6 +23,9 @@ from litestar.types import Message, Scope
 
 from helpdesk import __version__, migrate, templating
 from helpdesk.auth.csrf import SessionCSRFMiddleware
+from helpdesk.audit.web import AuditController
+from helpdesk.auth.admin_web import AdminController
+from helpdesk.auth.guards import agents_only
 from helpdesk.auth.service import CurrentAgent, get_active_agent
 from helpdesk.auth.sessions import RotatingSessionConfig
 from helpdesk.auth.web import AuthController
@@ -37,6 +40,8 @@ from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
 from helpdesk.privacy import store as personal
 from helpdesk.privacy.logs import mask_access_log
+from helpdesk.privacy.requests_web import PrivacyRequestController
+from helpdesk.privacy.web import ContactController, RevealController
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.web import SearchApiController, SearchController
 from helpdesk.tickets.api import TicketApiController
@@ -83,11 +88,13 @@ async def _security_headers(message: Message, scope: Scope) -> None:
 
 async def _retrieve_agent(session: dict, connection) -> CurrentAgent | None:
     agent_id = session.get("agent_id")
-    if not isinstance(agent_id, int):
+    version = session.get("v", 0)  # sessions from before versions existed carry none: version 0
+    if not isinstance(agent_id, int) or not isinstance(version, int):
         return None
     db: Database = connection.app.state.db
     with db.read() as db_session:
-        return get_active_agent(db_session, agent_id)
+        # None for a deactivated agent or an ended session: the request is treated as anonymous at once.
+        return get_active_agent(db_session, agent_id, version)
 
 
 def _prepare_storage(settings: Settings, database: Database) -> None:
@@ -139,9 +146,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             # /schema documents the JSON API; the HTML pages and their forms are not an API and stay out of it.
             Router(path="/", include_in_schema=False, route_handlers=[
                 AuthController,
+                AdminController,
+                AuditController,
                 HomeController,
                 LookupController,
                 CustomerController,
+                RevealController,
+                ContactController,
+                PrivacyRequestController,
                 TicketController,
                 SatisfactionController,
                 ClaimController,
@@ -176,7 +188,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         openapi_config=OpenAPIConfig(
             title="helpdesk",
             version=__version__,
-            path="/schema",
+            # The API's documentation declares who may read it, like every other route.
+            openapi_router=Router(path="/schema", guards=[agents_only], route_handlers=[], include_in_schema=False),
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -210,7 +210,8 @@ def demo(customers: int, seed: int, host: str, port: int) -> None:
     database = _open_database(settings, create_keys=True)
     password = secrets.token_urlsafe(12)
     with database.write() as session:
-        create_or_update_agent(session, email=DEMO_AGENT_EMAIL, password=password, role="supervisor", name="Demo Agent")
+        # Admin, so the demo shows every page: the admin page, the audit log and privacy requests too.
+        create_or_update_agent(session, email=DEMO_AGENT_EMAIL, password=password, role="admin", name="Demo Agent")
     for email, name, role in DEMO_TEAM:
         with database.write() as session:
             create_or_update_agent(session, email=email, password=secrets.token_urlsafe(16), role=role, name=name)

@@ -137,7 +137,9 @@ class Database:
         """
         keyring = keys.load_for(settings, create=create_keys)
         pool = PoolSettings(settings.db_pool_size, settings.db_pool_overflow, settings.db_pool_recycle)
-        return cls(main=make_engine(settings.database_url, pool=pool),
+        # secure_delete on the main store too: an erasure rewrites history text there, and the old text must not
+        # linger in free pages (helpdesk/privacy/erasure.py).
+        return cls(main=make_engine(settings.database_url, secure_delete=True, pool=pool),
                    personal=make_engine(settings.personal_database_url, secure_delete=True, pool=pool),
                    keyring=keyring)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Optional
 
 from pydantic import BeforeValidator, Field, StringConstraints, ValidationError
@@ -84,3 +85,19 @@ class InvalidInput(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(errors.values()))
         self.errors = errors
+
+
+EMAIL_MAX = 254
+# The common shape of an address (RFC 5321 limits, an ASCII domain with a dot): "name@example.in". Not every address
+# the RFCs allow, but every one a shop will be given; internationalised domains go in their xn-- form.
+_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{1,62}")
+
+
+def email_address(value: str | None, *, label: str = "The e-mail address") -> str:
+    """A stripped, syntactically sound e-mail address (ValueError with a message for people otherwise)."""
+    text = limited_text(value, label=label, max_length=EMAIL_MAX)
+    local = text.rpartition("@")[0]
+    if not _EMAIL.fullmatch(text) or len(local) > 64:
+        raise ValueError("That is not an e-mail address: it looks like name@example.in.")
+    return text

@@ -3,10 +3,10 @@
 from helpdesk.audit.models import AuditEntry
 from helpdesk.auth.models import Agent
 from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
-from helpdesk.customers.models import Customer, CustomerNote, CustomerNoteChange
+from helpdesk.customers.models import ConsentChange, Customer, CustomerNote, CustomerNoteChange
 from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
-from helpdesk.search.models import SearchLogState, SearchOutbox, SearchReader
+from helpdesk.search.models import SearchLogState, SearchOutbox, SearchPurge, SearchReader
 from helpdesk.throttle.models import Throttle
 from helpdesk.history.models import Interaction
 from helpdesk.jobs import JobLease
@@ -25,9 +25,11 @@ __all__ = [
     "SearchLogState",
     "SearchOutbox",
     "SearchReader",
+    "SearchPurge",
     "SelfServiceAttempt",
     "SlaPolicy",
     "ClaimPhoto",
+    "ConsentChange",
     "Customer",
     "CustomerNote",
     "CustomerNoteChange",

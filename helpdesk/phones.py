@@ -36,7 +36,8 @@ def _parse(text: str) -> phonenumbers.PhoneNumber:
     # Devanagari and other scripts' digits are welcome: read them as ASCII digits.
     digits = "".join(str(int(d)) for d in _DIGIT.findall(stripped))
     international = "+" in stripped or digits.startswith("00")
-    if not international and len(digits) == _CUSTOMER_ID_DIGITS:
+    # Nine digits are a customer ID in the lookup box, even after a 00 (only a + marks a short foreign number).
+    if "+" not in stripped and len(digits) == _CUSTOMER_ID_DIGITS:
         raise InvalidPhone("Nine digits is a customer ID, not a phone number: a mobile has 10. Check the number.")
     try:
         number = phonenumbers.parse(stripped, DEFAULT_REGION)

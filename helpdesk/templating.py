@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from helpdesk import ids
 from helpdesk.claims.models import CONTACT_TIME_MAX, DESCRIPTION_MAX, REASON_MAX
 from helpdesk.claims.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
+from helpdesk.customers.models import LANGUAGES
 from helpdesk.customers.service import MAX_LOOKUP_LENGTH
 from helpdesk.history.models import CallOutcome
 from helpdesk.tickets.models import BODY_MAX, COMMENT_MAX, SUBJECT_MAX, SUMMARY_MAX, Priority, TicketChannel
@@ -77,7 +78,7 @@ def iso(value: date | datetime | None) -> str:
 
 def register(env: Environment) -> None:
     """Add our filters and form limits to the template environment."""
-    env.globals.update(limits=LIMITS, choices=CHOICES)
+    env.globals.update(limits=LIMITS, choices=CHOICES, languages=LANGUAGES)
     env.filters.update(
         inr=format_inr,
         date=format_date,

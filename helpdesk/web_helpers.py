@@ -22,10 +22,11 @@ from litestar.response import Template
 from pydantic import ValidationError
 
 from helpdesk import ids
+from helpdesk.audit.service import Actor
 from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid
 from helpdesk.config import Settings
 from helpdesk.db import Database
-from helpdesk.forms import DB_INT_MAX, field_errors
+from helpdesk.forms import DB_INT_MAX, InvalidInput, field_errors
 from helpdesk.tickets.errors import StaleTicket, TicketInvalid
 
 # --- dependencies ---------------------------------------------------------------------------------
@@ -57,6 +58,11 @@ ClaimNumberPath = Annotated[str, PathParameter(max_length=20, pattern=r"^[Ww]-\d
 Cursor = Annotated[str | None, QueryParameter(max_length=40, required=False, description="from a 'show more' link")]
 RowIdPath = Annotated[int, PathParameter(ge=1, le=DB_INT_MAX, description="a row id")]
 FormData = URLEncodedBody[dict[str, Any]]
+
+
+def actor_of(request: Request) -> Actor:
+    """The signed-in agent as the audit log records them: id, e-mail and the client's address."""
+    return Actor.agent(request.user, client_address=request.client.host if request.client else None)
 
 
 def canonical_id(customer_id: str) -> str:
@@ -162,6 +168,7 @@ def render(request: Request, *, page: str, partial: str | None, context: dict[st
 # (`field`: where a message goes when the error names no field of its own.)
 _REFUSALS: dict[type[Exception], tuple[int, str]] = {
     ValidationError: (400, "form"),
+    InvalidInput: (400, "form"),
     TicketInvalid: (400, "form"),
     ClaimInvalid: (400, "form"),
     ClaimForbidden: (403, "status"),

@@ -46,3 +46,10 @@ def record(session: Session, *, actor: Actor, action: AuditAction, customer_code
     )
     session.add(entry)
     return entry
+
+
+def record_export(session: Session, *, actor: Actor, what: str, customer_code: str | None = None,
+                  reason: str | None = None) -> None:
+    """Audit an export before its first byte is sent (an export that fails half-way was still taken); commits."""
+    record(session, actor=actor, action=AuditAction.EXPORT, customer_code=customer_code, reason=reason, details=what)
+    session.commit()

@@ -23,4 +23,6 @@ class Agent(SQLModel, table=True):
     role: str = Field(default=Role.AGENT, max_length=20)
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
+    # Bumped on deactivation and password reset: a session signed in under an older number stops working at once.
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)

@@ -40,6 +40,8 @@ class CurrentAgent:
     email: str
     name: str
     role: str
+    # The agent's session number when this session began; deactivation and password resets bump it.
+    session_version: int = 0
 
     @property
     def is_supervisor(self) -> bool:
@@ -62,18 +64,20 @@ def authenticate(session: Session, *, email: str, password: str) -> CurrentAgent
         return None
     if agent is None or not agent.is_active:
         return None
-    return CurrentAgent(id=agent.id, email=agent.email, name=agent.name, role=agent.role)
+    return CurrentAgent(id=agent.id, email=agent.email, name=agent.name, role=agent.role,
+                        session_version=agent.session_version)
 
 
 # Runs on every request: prebuilt, so SQLAlchemy does not rebuild it each time.
-_ACTIVE_AGENT = select(Agent.id, Agent.email, Agent.name, Agent.role).where(
-    Agent.id == bindparam("agent_id"), col(Agent.is_active).is_(True)
+_ACTIVE_AGENT = select(Agent.id, Agent.email, Agent.name, Agent.role, Agent.session_version).where(
+    Agent.id == bindparam("agent_id"), col(Agent.is_active).is_(True), Agent.session_version == bindparam("version")
 )
 
 
-def get_active_agent(session: Session, agent_id: int) -> CurrentAgent | None:
-    """The active agent with this id, for re-checking a session on every request (role changes apply at once)."""
-    row = session.execute(_ACTIVE_AGENT, {"agent_id": agent_id}).first()
+def get_active_agent(session: Session, agent_id: int, session_version: int = 0) -> CurrentAgent | None:
+    """The active agent with this id, for re-checking a session on every request: role changes apply at once, and
+    a session from before a deactivation or password reset (an older session_version) no longer signs anyone in."""
+    row = session.execute(_ACTIVE_AGENT, {"agent_id": agent_id, "version": session_version}).first()
     return CurrentAgent(*row) if row else None
 
 

@@ -11,6 +11,7 @@ from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from helpdesk.auth import signin
+from helpdesk.auth.guards import agents_only, anyone
 from helpdesk.auth.sessions import rotate_session_id
 from helpdesk.web_helpers import DB
 
@@ -32,14 +33,14 @@ def safe_next(target: str | None) -> str:
 
 
 class AuthController(Controller):
-    @get("/signin", exclude_from_auth=True)
+    @get("/signin", exclude_from_auth=True, guards=[anyone])
     async def signin_page(
         self, next_: Annotated[str | None, QueryParameter(name="next", max_length=500, required=False)] = None
     ) -> Template:
         """The only page open to anyone."""
         return Template(template_name="auth/signin.html", context={"form": SignInForm(next=safe_next(next_)), "errors": {}})
 
-    @post("/signin", exclude_from_auth=True, sync_to_thread=True, status_code=200)
+    @post("/signin", exclude_from_auth=True, guards=[anyone], sync_to_thread=True, status_code=200)
     def signin(
         self,
         request: Request,
@@ -68,10 +69,10 @@ class AuthController(Controller):
             return Template(template_name="auth/signin.html", context={"form": form, "errors": errors},
                             status_code=status_code, headers=headers)
         rotate_session_id(request)
-        request.set_session({"agent_id": agent.id})
+        request.set_session({"agent_id": agent.id, "v": agent.session_version})
         return Redirect(safe_next(data.next), status_code=303)
 
-    @post("/signout", status_code=200)
+    @post("/signout", guards=[agents_only], status_code=200)
     async def signout(self, request: Request) -> Redirect:
         """End the session on the server, not just in the browser."""
         request.clear_session()

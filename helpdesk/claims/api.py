@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody
 
+from helpdesk.auth.guards import agents_only
 from helpdesk.claims import queries, service
 from helpdesk.claims.forms import CLAIM_FILTERS, ClaimListFilters
 from helpdesk.claims.models import ClaimCreate, ClaimStatusChange
@@ -70,6 +71,7 @@ def _out(session, number: str) -> ClaimOut:
 
 
 class ClaimApiController(Controller):
+    guards = [agents_only]
     path = "/api/claims"
     tags = ["claims"]
 

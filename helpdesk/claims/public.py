@@ -10,6 +10,7 @@ from litestar.params import MultipartBody, PathParameter, QueryParameter, URLEnc
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
+from helpdesk.auth.guards import anyone
 from helpdesk.auth.sessions import rotate_session_id
 from helpdesk.claims import queries, self_service, service
 from helpdesk.claims.forms import read_claim_form
@@ -60,6 +61,7 @@ def _forget(request: Request) -> None:
 
 class WarrantyController(Controller):
     """No sign-in here: every route checks the verified customer itself and shows nothing of anyone else."""
+    guards = [anyone]
 
     path = "/warranty"
 

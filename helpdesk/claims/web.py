@@ -12,6 +12,7 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import File, Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
+from helpdesk.auth.guards import agents_only
 from helpdesk.claims import queries, service
 from helpdesk.claims.forms import CLAIM_FILTERS, ClaimListFilters, read_claim_form
 from helpdesk.claims.models import DESCRIPTION_MAX, ClaimStatusChange
@@ -35,6 +36,7 @@ from helpdesk.web_helpers import (
 
 
 class ClaimController(Controller):
+    guards = [agents_only]
     path = "/claims"
 
     @get("/", sync_to_thread=True, dependencies=CLAIM_FILTERS)

@@ -24,8 +24,36 @@ class Customer(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, description="customer since")
     tier: str = Field(default=Tier.STANDARD, max_length=20)
     loyalty_points: int = Field(default=0)
-    consent_marketing: bool = Field(default=False)
-    consent_sms: bool = Field(default=False)
+    # Marketing consent per channel (DPDP: specific, and withdrawn as easily as given); changes go to consent_change.
+    consent_sms: bool = Field(default=False, description="marketing by SMS")
+    consent_email: bool = Field(default=False, description="marketing by e-mail")
+    consent_whatsapp: bool = Field(default=False, description="marketing by WhatsApp")
+    preferred_language: str | None = Field(default=None, max_length=8, description="language code, e.g. hi")
+    erased_at: datetime | None = Field(default=None, description="when the personal data was erased on request")
+
+
+CONSENT_FIELDS = ("consent_sms", "consent_email", "consent_whatsapp")
+# Languages a customer may prefer to be contacted in (ISO 639-1 codes, as stored in preferred_language).
+LANGUAGES = {"en": "English", "hi": "Hindi", "bn": "Bengali", "mr": "Marathi", "ta": "Tamil", "te": "Telugu",
+             "gu": "Gujarati", "kn": "Kannada", "ml": "Malayalam", "pa": "Punjabi", "or": "Odia", "ur": "Urdu"}
+
+
+class ConsentChange(SQLModel, table=True):
+    """One change of a consent flag or the preferred language: the history pages show and the law asks for."""
+
+    __tablename__ = "consent_change"
+    __table_args__ = (Index("ix_consent_change_customer_at", "customer_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    field: str = Field(max_length=30, description="consent_sms, consent_email, consent_whatsapp or preferred_language")
+    old_value: str | None = Field(default=None, max_length=20)
+    new_value: str | None = Field(default=None, max_length=20)
+    changed_at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="agent.id")
+    actor_label: str = Field(max_length=120, description="the agent's e-mail, or 'system'")
+    source: str = Field(max_length=20, description="agent, erasure or migration")
+
 
 
 PINNED_NOTE_MAX = 300

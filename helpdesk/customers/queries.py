@@ -8,6 +8,7 @@ most of the page's cost.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import date
 from enum import StrEnum
 
@@ -22,6 +23,7 @@ from helpdesk.customers.models import Customer, CustomerNote
 from helpdesk.customers.single_view import ClaimView, CustomerView, PinnedNote, Profile
 from helpdesk.history.queries import customer_timeline
 from helpdesk.paging import Page, next_offset, parse_offset
+from helpdesk.privacy import masking
 from helpdesk.privacy import store as personal
 from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseLine
 from helpdesk.sales.queries import ItemPage, PurchasedItem, customer_item, find_items, purchases_page
@@ -49,6 +51,11 @@ _HEADER = select(
     select(CustomerNote.updated_at).where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
     select(Agent.name).join(CustomerNote, col(CustomerNote.updated_by_id) == Agent.id)
     .where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
+    Customer.consent_sms,
+    Customer.consent_email,
+    Customer.consent_whatsapp,
+    Customer.preferred_language,
+    Customer.erased_at,
 ).where(Customer.code == bindparam("code"))
 
 _ROW_ID = select(Customer.id).where(Customer.code == bindparam("code"))
@@ -65,8 +72,15 @@ _CLAIMS = (
 
 
 def customer_view(session: Session, code: str, *, today: date) -> CustomerView:
-    """Everything the customer page shows: nine queries whatever the history's length."""
-    profile, customer_id = _profile(session, code)
+    """Everything the customer page shows: nine queries whatever the history's length. Personal fields masked."""
+    return customer_page(session, code, today=today)[0]
+
+
+def customer_page(session: Session, code: str, *, today: date,
+                  reveal: Collection[str] = ()) -> tuple[CustomerView, dict[str, str]]:
+    """The view, and the plain values of the fields in `reveal` (the agent's live reveals) from the same read."""
+    profile, customer_id, record = _profile(session, code)
+    revealed = {field: value for field in reveal if (value := masking.plain(record, field))}
     return CustomerView(
         profile=profile,
         purchases=purchases_page(session, customer_id, today=today),
@@ -74,15 +88,15 @@ def customer_view(session: Session, code: str, *, today: date) -> CustomerView:
         open_tickets=customer_tickets(session, customer_id, open_ones=True, total=profile.open_ticket_count),
         past_tickets=customer_tickets(session, customer_id, open_ones=False),
         timeline=customer_timeline(session, customer_id),
-    )
+    ), revealed
 
 
-def _profile(session: Session, code: str) -> tuple[Profile, int]:
+def _profile(session: Session, code: str) -> tuple[Profile, int, personal.PersonalDetails | None]:
     header = session.execute(_HEADER, {"code": code}).first()
     if header is None:
         raise CustomerNotFound(code)
     (customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count,
-     note, note_at, note_by) = header
+     note, note_at, note_by, consent_sms, consent_email, consent_whatsapp, language, erased_at) = header
     record = personal.read(session, code)
     name, phone, email, city = (record.full_name, record.phone, record.email, record.city) if record else (None,) * 4
     return Profile(
@@ -103,7 +117,14 @@ def _profile(session: Session, code: str) -> tuple[Profile, int]:
         satisfaction_count=int(sat_count),
         open_ticket_count=int(open_count),
         pinned_note=PinnedNote(note or "", note_at, note_by),
-    ), customer_id
+        alt_phone_masked=masking.masked(record, masking.RevealField.ALT_PHONE),
+        address_masked=masking.masked(record, masking.RevealField.ADDRESS),
+        consent_sms=consent_sms,
+        consent_email=consent_email,
+        consent_whatsapp=consent_whatsapp,
+        preferred_language=language,
+        erased_at=erased_at,
+    ), customer_id, record
 
 
 def claims_page(session: Session, customer_id: int, *, cursor: str | None = None) -> Page[ClaimView]:

@@ -38,6 +38,14 @@ class Profile:
     satisfaction_count: int = 0
     open_ticket_count: int = 0
     pinned_note: PinnedNote = field(default_factory=lambda: PinnedNote(""))
+    # Masked like phone and e-mail; a reveal (helpdesk/privacy/reveal.py) shows one field for a while.
+    alt_phone_masked: str = ""
+    address_masked: str = ""
+    consent_sms: bool = False
+    consent_email: bool = False
+    consent_whatsapp: bool = False
+    preferred_language: str | None = None
+    erased_at: datetime | None = None
 
 
 @dataclass

@@ -12,14 +12,16 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from helpdesk import phones
+from helpdesk.auth.guards import agents_only
 from helpdesk.customers import notes, queries, service
 from helpdesk.customers.errors import PinnedNoteRefused
 from helpdesk.customers.single_view import CustomerView
 from helpdesk.history.queries import entry as history_entry
+from helpdesk.privacy.reveal import live_grants
 from helpdesk.tickets import calls, service as tickets
 from helpdesk.tickets.models import CallLog, TicketCreate
 from helpdesk.tickets.queries import customer_tickets, open_ticket_choices
-from helpdesk.timeutil import shop_today
+from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import (
     DB,
     REFUSED,
@@ -38,6 +40,7 @@ from helpdesk.web_helpers import (
 
 class LookupController(Controller):
     """The lookup box in every page's header, and the telephony screen-pop URL."""
+    guards = [agents_only]
 
     @get("/lookup", sync_to_thread=True)
     def lookup(
@@ -76,17 +79,22 @@ _NOTE_FORM = "customers/_note_form.html"
 
 
 class CustomerController(Controller):
+    guards = [agents_only]
     path = "/customers"
 
     @get("/{customer_id:str}", sync_to_thread=True)
-    def customer_page(self, db: DB, customer_id: CustomerIdPath) -> Template | Redirect:
-        """The one page an agent needs while the customer is on the phone."""
+    def customer_page(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template | Redirect:
+        """The one page an agent needs while the customer is on the phone (personal fields masked unless revealed)."""
         code = canonical_id(customer_id)
         if code != customer_id:
             return Redirect(f"/customers/{code}", status_code=301)
+        now = utcnow()
+        reveals = live_grants(request.session, code, now)
         with db.read() as session:
-            view = queries.customer_view(session, code, today=shop_today())
-        return Template(template_name="customers/page.html", context={"view": view}, headers={"Vary": "HX-Request"})
+            view, revealed = queries.customer_page(session, code, today=shop_today(), reveal=reveals)
+        seconds = {field: int((until - now).total_seconds()) + 1 for field, until in reveals.items()}
+        context = {"view": view, "revealed": revealed, "reveals": reveals, "reveal_seconds": seconds}
+        return Template(template_name="customers/page.html", context=context, headers={"Vary": "HX-Request"})
 
     @get("/{customer_id:str}/{which:str}", sync_to_thread=True)
     def more(self, request: Request, db: DB, customer_id: CustomerIdPath,
@@ -245,6 +253,7 @@ class LookupMatch:
 
 
 class CustomerApiController(Controller):
+    guards = [agents_only]
     path = "/api"
     tags = ["customers"]
 

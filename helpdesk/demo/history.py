@@ -25,6 +25,11 @@ LONG_INTERACTIONS = (2800, 3200)
 TIERS = (("platinum", 5_00_000_00), ("gold", 2_00_000_00), ("silver", 75_000_00), ("standard", 0))
 
 
+def _consents(marketing: bool, sms: bool) -> dict[str, bool]:
+    """Per-channel marketing consent from two draws (the same draws as before, so the same seed gives the same data)."""
+    return {"consent_sms": marketing and sms, "consent_email": marketing, "consent_whatsapp": False}
+
+
 class HistoryMaker:
     """Builds every row of one customer's history; all randomness comes from one seeded generator."""
 
@@ -100,7 +105,7 @@ class HistoryMaker:
         tier = next(name for name, floor in TIERS if spend >= floor)
         rows.tables["customer"].append({
             "id": customer_id, "code": code, "created_at": clock.at(created_s), "tier": tier,
-            "loyalty_points": points, "consent_marketing": rng.random() < 0.35, "consent_sms": rng.random() < 0.55,
+            "loyalty_points": points, **_consents(rng.random() < 0.35, rng.random() < 0.55),
         })
         base = {"first_name": person.first_name, "city": person.city, "points": points,
                 "store": person.home_store or rng.choice(self.stores)}

@@ -6,19 +6,24 @@ always go with an entry (the index queue today; redaction and merges later) cann
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
 
+from helpdesk.claims.models import WarrantyClaim
 from helpdesk.history.models import Interaction
 from helpdesk.search.models import DocType, SearchOutbox
 from helpdesk.search.outbox import record_change
+from helpdesk.tickets.models import Ticket
 from helpdesk.timeutil import utcnow
 
-_I = Interaction.__table__
+_I, _T, _W = Interaction.__table__, Ticket.__table__, WarrantyClaim.__table__
+REDACTED = "[redacted]"
 
 
 def write_entry(
@@ -79,3 +84,51 @@ def insert_many(connection: Connection, rows: Sequence[dict[str, Any]], *, queue
         now = utcnow()
         connection.execute(insert(SearchOutbox.__table__),
                            [{"doc_type": DocType.INTERACTION.value, "doc_id": entry_id, "created_at": now} for entry_id in ids])
+
+
+@dataclass
+class Redaction:
+    """How many of a customer's entries, tickets and claims had personal details taken out of their text."""
+
+    entries: int = 0
+    tickets: int = 0
+    claims: int = 0
+
+
+def _redact_rows(session: Session, table, key, owner_id: int, columns: dict[str, int | None], pattern: re.Pattern,
+                 extra_values: dict | None = None) -> list[int]:
+    """Rewrite the matching text columns of one owner's rows; returns the ids of the rows that changed."""
+    changed = []
+    rows = session.execute(select(table.c.id, *(table.c[name] for name in columns)).where(key == owner_id)).all()
+    for row in rows:
+        values = {}
+        for name, limit in columns.items():
+            text = getattr(row, name)
+            if text:
+                new = pattern.sub(REDACTED, text)
+                if new != text:
+                    values[name] = new[:limit] if limit else new
+        if values:
+            session.execute(update(table).where(table.c.id == row.id).values(**values, **(extra_values or {})))
+            changed.append(row.id)
+    return changed
+
+
+def redact_customer(session: Session, customer_id: int, pattern: re.Pattern) -> Redaction:
+    """Take what `pattern` matches (an erased customer's name, numbers, e-mails, address) out of every free text of
+    their history: entries, ticket subjects and survey comments, claim descriptions and notes. Inside the caller's
+    transaction; every changed document is queued for the search index, like any other write to the history.
+    """
+    entries = _redact_rows(session, _I, _I.c.customer_id, customer_id, {"summary": 200, "body": None}, pattern)
+    for entry_id in entries:
+        record_change(session, DocType.INTERACTION, entry_id)
+    # Bumping the version makes a ticket page opened before the erasure refuse to save over the redacted subject.
+    tickets = _redact_rows(session, _T, _T.c.customer_id, customer_id,
+                           {"subject": 200, "satisfaction_comment": None}, pattern, {"version": _T.c.version + 1})
+    for ticket_id in tickets:
+        ticket_changed(session, ticket_id)
+    claims = _redact_rows(session, _W, _W.c.customer_id, customer_id,
+                          {"description": None, "decision_reason": None, "preferred_contact_time": 80}, pattern)
+    for claim_id in claims:
+        record_change(session, DocType.CLAIM, claim_id)
+    return Redaction(len(entries), len(tickets), len(claims))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from litestar import Controller, Request, get
 from litestar.response import Template
 
+from helpdesk.auth.guards import agents_only
 from helpdesk.tickets import queries
 from helpdesk.timeutil import utcnow
 from helpdesk.web_helpers import DB
 
 
 class HomeController(Controller):
+    guards = [agents_only]
     @get("/", sync_to_thread=True)
     def home(self, request: Request, db: DB) -> Template:
         """Lookup box and the signed-in agent's open tickets, the most urgent first."""

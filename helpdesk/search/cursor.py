@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from helpdesk.db import Database
 from helpdesk.search.layout import fsync_directory
-from helpdesk.search.models import SearchLogState, SearchOutbox, SearchReader
+from helpdesk.search.models import SearchLogState, SearchOutbox, SearchPurge, SearchReader
 from helpdesk.timeutil import utcnow
 
 CURSOR_FILE = "cursor.json"
@@ -49,6 +49,8 @@ class Cursor:
 
     position: int = 0
     gaps: dict[int, float] = field(default_factory=dict)
+    # Erasure purges (search_purge ids) this generation is clean of; each machine purges its own index.
+    purged_through: int = 0
 
     def advance(self, applied_ids: list[int], *, now: float | None = None) -> Cursor:
         """The cursor after applying these rows (read in id order): newly skipped ids become gaps, old gaps expire."""
@@ -59,11 +61,12 @@ class Cursor:
         for missing in range(self.position + 1, newest):
             if missing not in applied:
                 gaps.setdefault(missing, now)
-        return Cursor(newest, gaps)
+        return Cursor(newest, gaps, self.purged_through)
 
     def expired(self, *, now: float | None = None) -> Cursor:
         now = time.time() if now is None else now
-        return Cursor(self.position, {gap: since for gap, since in self.gaps.items() if now - since < GAP_WAIT})
+        return Cursor(self.position, {gap: since for gap, since in self.gaps.items() if now - since < GAP_WAIT},
+                      self.purged_through)
 
     @property
     def oldest_needed(self) -> int:
@@ -75,7 +78,8 @@ def read_cursor(directory: Path) -> Cursor | None:
     """The generation's cursor, or None for a generation written before cursors (it is rebuilt)."""
     try:
         data = json.loads((directory / CURSOR_FILE).read_text())
-        return Cursor(int(data["position"]), {int(k): float(v) for k, v in data.get("gaps", {}).items()})
+        return Cursor(int(data["position"]), {int(k): float(v) for k, v in data.get("gaps", {}).items()},
+                      int(data.get("purged_through", 0)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -84,7 +88,8 @@ def write_cursor(directory: Path, cursor: Cursor) -> None:
     """Replace the cursor file atomically and durably: after a crash it is the old cursor or the new one."""
     temporary = directory / f".{CURSOR_FILE}.{os.getpid()}.tmp"
     with open(temporary, "w") as handle:
-        json.dump({"position": cursor.position, "gaps": {str(k): v for k, v in cursor.gaps.items()}}, handle)
+        json.dump({"position": cursor.position, "gaps": {str(k): v for k, v in cursor.gaps.items()},
+                   "purged_through": cursor.purged_through}, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, directory / CURSOR_FILE)
@@ -115,10 +120,12 @@ def snapshot_cursor(db: Database) -> Cursor:
     """Where a rebuild from a snapshot taken now starts following the log (a little early: re-applying is harmless)."""
     since = utcnow() - SNAPSHOT_MARGIN
     with db.read() as session:
+        # A snapshot read after an erasure holds none of the erased text: purges queued so far are done for it.
+        purged = session.execute(select(func.max(SearchPurge.__table__.c.id))).scalar() or 0
         first_recent = session.execute(select(func.min(_O.c.id)).where(_O.c.created_at >= since)).scalar()
         if first_recent is not None:
-            return Cursor(first_recent - 1)
-        return Cursor(session.execute(select(func.max(_O.c.id))).scalar() or 0)
+            return Cursor(first_recent - 1, purged_through=purged)
+        return Cursor(session.execute(select(func.max(_O.c.id))).scalar() or 0, purged_through=purged)
 
 
 def pruned_through(db: Database) -> int:

@@ -13,6 +13,7 @@ from helpdesk.db import Database
 from helpdesk.search import changes, outbox
 from helpdesk.search import cursor as log_cursor
 from helpdesk.search.cursor import Cursor, read_cursor, write_cursor
+from helpdesk.search import purge
 from helpdesk.search.engine import (
     CHECK_REQUEST,
     SearchEngine,
@@ -34,6 +35,7 @@ ERROR_BACKOFF_SECONDS = 2.0
 # How often an idle indexer tells the database it is alive, and how often it prunes the shared log.
 REPORT_SECONDS = 30.0
 PRUNE_SECONDS = 300.0
+PURGE_REBUILD_RETRY_SECONDS = 60.0
 
 
 class Indexer:
@@ -70,6 +72,9 @@ class Indexer:
         self.is_leader = False
         self.rebuilding = False
         self.ready = threading.Event()  # set once the index is checked and searchers are open
+        self._purge_rebuild: threading.Thread | None = None
+        self._purge_rebuild_started = -PURGE_REBUILD_RETRY_SECONDS
+        self.purge_in_place_max_docs = purge.REWRITE_IN_PLACE_MAX_DOCS
 
     # --- one step, callable from tests -----------------------------------------------------------
 
@@ -124,9 +129,37 @@ class Indexer:
         while time.monotonic() < deadline:
             done = self.run_once()
             if not done:
+                while self.purge_step() and time.monotonic() < deadline:
+                    pass
                 return total
             total += done
         return total
+
+    def purge_step(self) -> bool:
+        """One step of taking erased customers' text out of every index file (helpdesk/search/purge.py); True when it
+        did something. Big segments are left to a rebuild in a thread of its own, while this one keeps indexing."""
+        step = purge.run_step(self.db, self.layout, in_place_max_docs=self.purge_in_place_max_docs)
+        if step == purge.Step.NEEDS_REBUILD:
+            idle = self._purge_rebuild is None or not self._purge_rebuild.is_alive()
+            # A rebuild that failed is tried again after a pause, not on every poll.
+            if idle and time.monotonic() - self._purge_rebuild_started > PURGE_REBUILD_RETRY_SECONDS:
+                self._purge_rebuild_started = time.monotonic()
+                self._purge_rebuild = threading.Thread(target=self._rebuild_for_purge, name="search-purge-rebuild",
+                                                       daemon=True)
+                self._purge_rebuild.start()
+            return False
+        if step != purge.Step.IDLE and self.engine is not None:
+            self.engine.notify_changed()
+        return step != purge.Step.IDLE
+
+    def _rebuild_for_purge(self) -> None:
+        try:
+            rebuild(self.db, self.layout, procs=1, should_stop=self._stop.is_set,
+                    on_published=self.engine.notify_changed if self.engine else None)
+        except (RebuildInProgress, RebuildCancelled) as exc:
+            log.info("search index: rebuild for an erasure did not run (%s); trying again later", exc)
+        except Exception:  # the next purge step asks again
+            log.exception("search index: rebuild for an erasure failed")
 
     # --- health -----------------------------------------------------------------------------------
 
@@ -183,6 +216,9 @@ class Indexer:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         outbox.wake()
+        if self._purge_rebuild is not None:
+            self._purge_rebuild.join(timeout)
+            self._purge_rebuild = None
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
@@ -212,7 +248,7 @@ class Indexer:
                     self._warm_up()
                     self.ready.set()
                 seen = outbox.commits_seen()
-                if self.run_once() == 0:
+                if self.run_once() == 0 and not self.purge_step():
                     outbox.wait_for_commit(seen, self.poll_seconds, stop=self._stop)
             except (SearchUnavailable, LockTimeout) as exc:
                 log.warning("search indexer: %s", exc)

@@ -85,6 +85,21 @@ class IndexLayout:
                 log.info("search index: removing old generation %s", path.name)
                 shutil.rmtree(path, ignore_errors=True)
 
+    def drop_older_generations(self) -> int:
+        """Delete every generation but the live one (after an erasure: older ones still hold the erased text).
+
+        Only call this while holding rebuild_lock. A reader still on an older generation meets missing files and
+        asks for a check (SearchEngine.report_damage), which finds the live generation healthy.
+        """
+        current = self.current_name()
+        dropped = 0
+        for path in self.generations():
+            if path.name != current:
+                log.info("search index: removing older generation %s", path.name)
+                shutil.rmtree(path, ignore_errors=True)
+                dropped += 1
+        return dropped
+
 
 def fsync_directory(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)

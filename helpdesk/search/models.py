@@ -51,3 +51,12 @@ class SearchLogState(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     pruned_through: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+class SearchPurge(SQLModel, table=True):
+    """A customer whose erased text must leave every index file: the indexer re-indexes their documents,
+    rewrites the segments that held them and drops older generations, then deletes the row."""
+
+    __tablename__ = "search_purge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_code: str = Field(max_length=9)
+    requested_at: datetime = Field(default_factory=utcnow)

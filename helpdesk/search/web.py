@@ -13,6 +13,7 @@ from litestar.exceptions import ServiceUnavailableException, ValidationException
 from litestar.params import QueryParameter
 from litestar.response import Template
 
+from helpdesk.auth.guards import agents_only
 from helpdesk.search import service
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.web_helpers import CONTROL_CHARACTERS_HANDLED, DB, api_responses, render
@@ -47,6 +48,7 @@ def _params(q, customer, kind, channel, status, agent, date_from, date_to, page)
 
 
 class SearchController(Controller):
+    guards = [agents_only]
     path = "/search"
     dependencies = SEARCH_DEPENDENCY
 
@@ -110,6 +112,7 @@ API_DESCRIPTION = (
 
 
 class SearchApiController(Controller):
+    guards = [agents_only]
     path = "/api"
     tags = ["search"]
     dependencies = SEARCH_DEPENDENCY

@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.exceptions import HTTPException
 from litestar.params import JSONBody, QueryParameter
 
+from helpdesk.auth.guards import agents_only
 from helpdesk.customers import service as customers
 from helpdesk.forms import DB_INT_MAX, Version
 from helpdesk.history.queries import HistoryEntry
@@ -108,6 +109,7 @@ def _stale(exc: service.StaleTicket, current: TicketOut) -> HTTPException:
 
 
 class TicketApiController(Controller):
+    guards = [agents_only]
     path = "/api/tickets"
     tags = ["tickets"]
 

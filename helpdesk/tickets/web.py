@@ -9,6 +9,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from helpdesk.forms import limited_text
+from helpdesk.auth.guards import agents_only, anyone
 from helpdesk.tickets import properties, queries, satisfaction, service
 from helpdesk.tickets.models import COMMENT_MAX, MessageCreate, Priority, TicketStatus, TicketUpdate
 from helpdesk.timeutil import shop_today, utcnow
@@ -42,6 +43,7 @@ def _render_ticket(request: Request, context: dict[str, Any], status_code: int =
 
 
 class TicketController(Controller):
+    guards = [agents_only]
     path = "/tickets"
 
     @get("/", sync_to_thread=True)
@@ -157,6 +159,7 @@ SurveyToken = Annotated[str, PathParameter(description="the token from the custo
 
 class SatisfactionController(Controller):
     """The customer's one-time satisfaction link: no sign-in, only the unguessable token."""
+    guards = [anyone]
 
     path = "/satisfaction"
 

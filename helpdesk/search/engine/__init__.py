@@ -3,7 +3,13 @@
 from helpdesk.search.engine.queries import EngineResult, Filters
 from helpdesk.search.engine.reading import CHECK_REQUEST, SearchEngine, refreshed
 from helpdesk.search.engine.schema import FORMAT_VERSION, STAMP, SearchUnavailable
-from helpdesk.search.engine.writing import IndexBuilder, IndexWriter, check_generation
+from helpdesk.search.engine.writing import (
+    IndexBuilder,
+    IndexWriter,
+    check_generation,
+    rewrite_segments,
+    segments_with_deleted,
+)
 
 __all__ = [
     "CHECK_REQUEST",
@@ -17,4 +23,6 @@ __all__ = [
     "SearchUnavailable",
     "check_generation",
     "refreshed",
+    "rewrite_segments",
+    "segments_with_deleted",
 ]

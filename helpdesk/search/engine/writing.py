@@ -138,6 +138,71 @@ class IndexWriter:
         self.cancel()
 
 
+def segments_with_deleted(directory: Path, fieldname: str, values: Iterable[str]) -> list[tuple[str, int]]:
+    """(segment id, documents in it), in index order, for segments holding deleted documents with one of these terms
+    (e.g. an erased customer's old documents). A deleted document's words, stored fields and postings stay in its
+    segment's files until the segment is rewritten: these are the segments to rewrite."""
+    index = whoosh_index.open_dir(str(directory))
+    toc = index._read_toc()  # the segment list Whoosh's own readers start from (it has no public accessor)
+    values = list(values)
+    found = []
+    for segment in toc.segments:
+        if not segment.has_deletions():
+            continue
+        reader = SegmentReader(index.storage, toc.schema, segment)
+        try:
+            for value in values:
+                # The term dictionary counts every document the segment was written with; postings skip deleted ones.
+                written = reader.doc_frequency(fieldname, value)
+                if written and written > len(list(reader.postings(fieldname, value).all_ids())):
+                    found.append((segment.segment_id(), segment.doc_count_all()))
+                    break
+        finally:
+            reader.close()
+    return found
+
+
+def rewrite_segments(directory: Path, segment_ids: Iterable[str]) -> int:
+    """Copy each segment's live documents into a fresh segment at the same place in the order, then delete the old
+    files: what deleted documents left behind (stored fields, terms, postings) is gone from disk. The caller holds
+    the layout's write lock. Returns the number of segments rewritten.
+
+    One commit per segment, so each new segment can take its predecessor's place: NewestWindow relies on the
+    segments staying in time order.
+    """
+    rewritten = 0
+    for segment_id in segment_ids:
+        index = whoosh_index.open_dir(str(directory))
+        writer = index.writer(timeout=10)
+        position = next((i for i, segment in enumerate(writer.segments) if segment.segment_id() == segment_id), None)
+        if position is None:  # merged away meanwhile: its live documents already sit in a newer segment
+            writer.cancel()
+            continue
+        target = writer.segments[position]
+
+        def copy_live_documents(w, segments, target=target):
+            if target.doc_count():  # a segment of deleted documents only is simply dropped
+                reader = SegmentReader(w.storage, w.schema, target)
+                w.add_reader(reader)
+                reader.close()
+            return [segment for segment in segments if segment is not target]
+
+        commit_toc = writer._commit_toc  # Whoosh appends the new segment last; it belongs where the old one was
+
+        def in_place(segments, writer=writer, position=position, commit_toc=commit_toc):
+            if writer._added and segments:
+                segments.insert(position, segments.pop())
+            commit_toc(segments)
+
+        writer._commit_toc = in_place
+        before = _file_names(directory)
+        writer.commit(mergetype=copy_live_documents)
+        after = _file_names(directory)
+        fsync_files(directory, {name for name, mtime in after.items() if before.get(name) != mtime})
+        rewritten += 1
+    return rewritten
+
+
 class IndexBuilder:
     """Fills a brand-new generation directory in bulk; nothing reads it until the layout publishes it.
 
