@@ -4,6 +4,26 @@ from helpdesk.auth.models import Agent
 from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
 from helpdesk.customers.models import Customer
 from helpdesk.privacy.models import PersonalBase, PersonalRecord
+from helpdesk.reports import changes as _stats_changes  # noqa: F401  (registers the listener that marks stats dirty)
+from helpdesk.reports.models import (
+    StatsCategory,
+    StatsClaim,
+    StatsCohort,
+    StatsCustomer,
+    StatsDirty,
+    StatsGap,
+    StatsGroup,
+    StatsRepeat,
+    StatsSalesDay,
+    StatsSalesMonth,
+    StatsSegmentMix,
+    StatsState,
+    StatsSupportDay,
+    StatsTicket,
+    TierChange,
+    TierOverride,
+    TierSlaPolicy,
+)
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchOutbox
 from helpdesk.tickets.models import Counter, Interaction, SlaPolicy, Tag, Ticket, TicketTag
@@ -20,6 +40,23 @@ __all__ = [
     "SearchOutbox",
     "SelfServiceAttempt",
     "SlaPolicy",
+    "StatsCategory",
+    "StatsClaim",
+    "StatsCohort",
+    "StatsCustomer",
+    "StatsDirty",
+    "StatsGap",
+    "StatsGroup",
+    "StatsRepeat",
+    "StatsSalesDay",
+    "StatsSalesMonth",
+    "StatsSegmentMix",
+    "StatsState",
+    "StatsSupportDay",
+    "StatsTicket",
+    "TierChange",
+    "TierOverride",
+    "TierSlaPolicy",
     "ClaimPhoto",
     "Customer",
     "Interaction",
