@@ -34,6 +34,8 @@ from helpdesk.db import Database
 from helpdesk.deps import provide_db, provide_settings
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
+from helpdesk.reports.runner import StatsRefresher
+from helpdesk.reports.web import ReportController
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.web import SearchApiController, SearchController
 from helpdesk.tickets.api import TicketApiController
@@ -66,7 +68,7 @@ async def _security_headers(message: Message, scope: Scope) -> None:
             key = name.decode()
             if key not in headers:
                 headers[key] = value.decode()
-        if scope.get("path", "").startswith(("/customers", "/api", "/search")):
+        if scope.get("path", "").startswith(("/customers", "/api", "/search", "/reports")):
             # Pages full of personal data must not linger in shared caches or the back-forward cache.
             headers["cache-control"] = "no-store"
 
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         engine.engine.auto_reload = settings.reload_templates
 
     search = SearchRuntime(settings)
+    stats = StatsRefresher(settings)
     app = Litestar(
         route_handlers=[
             AuthController,
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             ClaimApiController,
             SearchController,
             SearchApiController,
+            ReportController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
             create_static_files_router(
                 path="/assets/htmx", directories=[HTMX_DIR], name="htmx", include_in_schema=False
@@ -168,7 +172,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         debug=False,
         state=State({"db": database, "settings": settings, "search": search}),
         # The indexer thread runs between startup and shutdown; it writes only if no other process does.
-        on_startup=[search.start],
-        on_shutdown=[search.stop, database.dispose],
+        # The stats refresher folds changes into the report tables (helpdesk/reports/runner.py).
+        on_startup=[search.start, stats.start],
+        on_shutdown=[search.stop, stats.stop, database.dispose],
     )
     return app

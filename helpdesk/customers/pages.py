@@ -29,6 +29,7 @@ from helpdesk.customers.single_view import (
     TicketView,
 )
 from helpdesk.privacy.models import PersonalRecord
+from helpdesk.reports.models import StatsCustomer, TierOverride
 from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseLine
 from helpdesk.sales.service import warranty_status
 from helpdesk.tickets.models import OPEN_STATUSES, Interaction, Ticket
@@ -58,6 +59,10 @@ _HEADER = select(
     select(func.count(Ticket.satisfaction_score)).where(Ticket.customer_id == Customer.id).scalar_subquery(),
     select(func.count(Ticket.id)).where(Ticket.customer_id == Customer.id, col(Ticket.status).in_(OPEN_STATUSES))
     .scalar_subquery(),
+    # Why the customer has their tier (reports' tier rule, or a supervisor's override).
+    select(StatsCustomer.tier_reason).where(StatsCustomer.customer_id == Customer.id).scalar_subquery(),
+    select(StatsCustomer.derived_tier).where(StatsCustomer.customer_id == Customer.id).scalar_subquery(),
+    select(TierOverride.summary).where(TierOverride.customer_id == Customer.id).scalar_subquery(),
 ).where(Customer.code == bindparam("code"))
 
 _PERSONAL = select(PersonalRecord.full_name, PersonalRecord.phone, PersonalRecord.email, PersonalRecord.city).where(
@@ -150,7 +155,8 @@ def _profile(session: Session, code: str) -> tuple[Profile, int]:
     header = session.execute(_HEADER, {"code": code}).first()
     if header is None:
         raise CustomerNotFound(code)
-    customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count = header
+    (customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count, tier_reason,
+     tier_derived, tier_override) = header
     record = session.execute(_PERSONAL, {"code": code}).first()
     name, phone, email, city = record if record else (None, None, None, None)
     return Profile(
@@ -170,6 +176,9 @@ def _profile(session: Session, code: str) -> tuple[Profile, int]:
         satisfaction_avg=float(sat_avg) if sat_avg is not None else None,
         satisfaction_count=int(sat_count),
         open_ticket_count=int(open_count),
+        tier_reason=tier_reason or None,
+        tier_derived=tier_derived,
+        tier_override=tier_override,
     ), customer_id
 
 

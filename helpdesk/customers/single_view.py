@@ -27,6 +27,9 @@ class Profile:
     satisfaction_avg: float | None = None
     satisfaction_count: int = 0
     open_ticket_count: int = 0
+    tier_reason: str | None = None  # why the tier rule gives tier_derived
+    tier_derived: str | None = None
+    tier_override: str | None = None  # a supervisor's override, in a sentence
 
 
 @dataclass

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,23 +80,29 @@ def current_cutoffs(session: Session) -> rules.Cutoffs:
 
 
 @dataclass
-class TierView:
+class TierBox:
+    """What the tier box on the customer page shows (the customer page's Profile carries the same names)."""
+
+    customer_id: str
     tier: str
-    reason: str | None
-    override: TierOverride | None
-    history: list[tuple[datetime, str, str, bool, str, str]]  # at, old, new, override set?, reason, who
+    tier_reason: str | None  # why the rule gives tier_derived
+    tier_derived: str | None
+    tier_override: str | None  # the override's sentence, when a supervisor set the tier
+    history: list[tuple] = field(default_factory=list)  # (at, old, new, override set?, reason, who), newest first
 
 
-def tier_view(session: Session, customer_id: int) -> TierView:
-    """The tier, why, the override if any, and the record of overrides (newest first) for the tier form."""
-    customer = session.get(Customer, customer_id)
-    reason = session.execute(select(StatsCustomer.tier_reason).where(StatsCustomer.customer_id == customer_id)).scalar()
+def tier_box(session: Session, code: str) -> TierBox:
+    """The tier, why, the override if any, and the record of overrides."""
+    customer = session.execute(select(Customer).where(Customer.code == code)).scalar_one()
+    reason, derived = session.execute(select(StatsCustomer.tier_reason, StatsCustomer.derived_tier)
+                                      .where(StatsCustomer.customer_id == customer.id)).first() or (None, None)
+    override = session.get(TierOverride, customer.id)
     history = [tuple(row) for row in session.execute(
         select(TierChange.created_at, TierChange.old_tier, TierChange.new_tier, TierChange.override, TierChange.reason,
-               Agent.name).join(Agent, Agent.id == TierChange.agent_id).where(TierChange.customer_id == customer_id)
+               Agent.name).join(Agent, Agent.id == TierChange.agent_id).where(TierChange.customer_id == customer.id)
         .order_by(TierChange.created_at.desc(), TierChange.id.desc()).limit(20)
     )]
-    return TierView(customer.tier, reason or None, session.get(TierOverride, customer_id), history)
+    return TierBox(code, customer.tier, reason or None, derived, override.summary if override else None, history)
 
 
 def set_override(session: Session, *, customer: Customer, tier: str | None, reason: str, agent_id: int) -> None:

@@ -72,6 +72,7 @@ class QueueRow:
     resolution_due: datetime | None
     sla: str
     tags: list[str] = field(default_factory=list)
+    tier: str = "standard"  # the customer's value tier (it set the SLA targets)
 
 
 @dataclass
@@ -119,7 +120,7 @@ def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: dateti
     rows = session.exec(
         select(Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.priority, Ticket.updated_at,
                Ticket.resolution_due, Ticket.first_response_due, Ticket.first_responded_at,
-               Customer.code, assignee.name)
+               Customer.code, assignee.name, Customer.tier)
         .join(page_ids, page_ids.c.id == Ticket.id)
         .join(Customer, col(Customer.id) == Ticket.customer_id)
         .join(assignee, assignee.id == Ticket.assignee_id, isouter=True)
@@ -135,7 +136,7 @@ def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: dateti
                 assignee_name=t.name, last_activity=t.updated_at, resolution_due=t.resolution_due,
                 sla=sla_state(status=t.status, now=now, first_response_due=t.first_response_due,
                               first_responded_at=t.first_responded_at, resolution_due=t.resolution_due),
-                tags=tags.get(t.id, []),
+                tags=tags.get(t.id, []), tier=t.tier,
             )
             for t in rows
         ],

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk.auth.models import Agent
 from helpdesk.customers.models import Customer
+from helpdesk.reports.tiers import sla_targets_for
 from helpdesk.sales.models import Purchase, PurchaseLine
 from helpdesk.search.models import DocType
 from helpdesk.search.outbox import record_change
@@ -24,7 +25,6 @@ from helpdesk.tickets.models import (
     Interaction,
     InteractionKind,
     MessageCreate,
-    SlaPolicy,
     Tag,
     Ticket,
     TicketChannel,
@@ -81,12 +81,12 @@ def get_ticket(session: Session, number: str) -> Ticket:
     return ticket
 
 
-def sla_targets(session: Session, priority: str) -> SlaTargets:
-    """The targets for a priority, from the sla_policy table."""
-    policy = session.get(SlaPolicy, priority)
-    if policy is None:
+def sla_targets(session: Session, priority: str, *, tier: str | None = None) -> SlaTargets:
+    """The targets for a priority and the customer's value tier (tier_sla_policy, else the sla_policy table)."""
+    targets = sla_targets_for(session, tier=tier or "standard", priority=priority)
+    if targets is None:
         raise TicketInvalid({"priority": f"No SLA policy exists for priority {priority!r}."})
-    return SlaTargets(policy.first_response_minutes, policy.resolution_minutes)
+    return targets
 
 
 def _agent_name(session: Session, agent_id: int | None) -> str | None:
@@ -150,7 +150,7 @@ def _add_interaction(session: Session, interaction: Interaction) -> Interaction:
 
 def _create_ticket(session: Session, customer: Customer, data: TicketCreate, agent_id: int | None, now: datetime) -> Ticket:
     _check_purchase_line(session, customer, data.purchase_line_id)
-    first_due, resolution_due = sla_due_times(now, sla_targets(session, data.priority))
+    first_due, resolution_due = sla_due_times(now, sla_targets(session, data.priority, tier=customer.tier))
     ticket = Ticket(
         number=new_ticket_number(session),
         customer_id=customer.id,
@@ -319,7 +319,8 @@ def _apply_update(session: Session, ticket: Ticket, data: TicketUpdate, agent_id
         _change_status(session, ticket, data.status, agent_id, now)
         changed = True
     if data.priority is not None and data.priority != ticket.priority:
-        first_due, resolution_due = sla_due_times(ticket.created_at, sla_targets(session, data.priority))
+        tier = session.get(Customer, ticket.customer_id).tier
+        first_due, resolution_due = sla_due_times(ticket.created_at, sla_targets(session, data.priority, tier=tier))
         _event(session, ticket, agent_id, f"Priority: {ticket.priority} → {data.priority}", now)
         ticket.priority, ticket.first_response_due, ticket.resolution_due = data.priority, first_due, resolution_due
         changed = True
