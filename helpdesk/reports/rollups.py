@@ -59,7 +59,8 @@ def without_zeros(cells: Cells) -> Cells:
 def add_group(total: Cells, f: CustomerFacts, sign: int = 1) -> None:
     """stats_group: every customer in 'all' and their tier; buyers also in their segment, CLV band and category."""
     buyer = f.net_orders > 0
-    values = [1, int(buyer), f.net_orders, f.tickets, f.net_paise, f.support_cost_paise, f.clv_paise,
+    # CLV is summed over customers with an order (the average CLV divides by them); support cost over everyone.
+    values = [1, int(buyer), f.net_orders, f.tickets, f.net_paise, f.support_cost_paise, f.clv_paise if buyer else 0,
               f.value_12m_paise, int(f.orders_12m >= 1), int(f.orders_12m >= 2)]
     bump(total, ("all", ALL), values, sign)
     bump(total, ("tier", f.tier), values, sign)

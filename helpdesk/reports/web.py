@@ -28,7 +28,7 @@ from helpdesk.reports.tables import display, export_label, export_value
 # Declared so their length is checked (400 beyond it) and they show in /schema; loader.py reads and checks them.
 Text = Annotated[str | None, QueryParameter(required=False, max_length=120)]
 Short = Annotated[str | None, QueryParameter(required=False, max_length=20)]
-FromText = Annotated[str | None, QueryParameter(query="from", required=False, max_length=20)]
+FromText = Annotated[str | None, QueryParameter(name="from", required=False, max_length=20)]
 Page = Annotated[int, QueryParameter(required=False, ge=1, le=100_000)]
 PathText = Annotated[str, PathParameter(max_length=80)]
 FORMATS = {"csv": "text/csv",

@@ -20,7 +20,65 @@ depends_on = None
 
 # Read-only views for BI tools, over the same tables and definitions as the desk's pages (documented in the
 # README). Each joins stats_state for the as-of day, which also makes them non-updatable on PostgreSQL.
-REPORT_VIEWS: dict[str, str] = {}
+REPORT_VIEWS: dict[str, str] = {
+    # Sales per month by tier x store x channel x category; '*' in store, channel or category means all of them
+    # (order counts only add up within one category, so totals come from category '*').
+    "report_sales_month": """
+        SELECT s.month, s.tier, s.store, s.channel, s.category,
+               s.orders - s.returned_orders AS orders, s.gross_paise, s.returned_paise,
+               s.gross_paise - s.returned_paise AS net_revenue_paise, s.units - s.returned_units AS units, st.as_of
+        FROM stats_sales_month s CROSS JOIN stats_state st WHERE st.id = 1""",
+    "report_sales_day": """
+        SELECT d.day, d.orders - d.returned_orders AS orders, d.gross_paise, d.returned_paise,
+               d.gross_paise - d.returned_paise AS net_revenue_paise, st.as_of
+        FROM stats_sales_day d CROSS JOIN stats_state st WHERE st.id = 1""",
+    # One row per customer by the neutral customer ID: no personal data.
+    "report_customer": """
+        SELECT c.code AS customer_id, s.first_purchase_on, s.last_purchase_on,
+               s.orders - s.returned_orders AS orders, s.net_paise, s.tickets, s.claims, s.support_cost_paise,
+               s.clv_paise, s.net_12m_paise, s.support_cost_12m_paise, s.value_12m_paise, s.outstanding_paise,
+               s.late_payments, s.r_score, s.f_score, s.m_score, s.segment, s.last_category, s.derived_tier, s.tier,
+               s.tier_reason,
+               CASE WHEN s.last_purchase_on < k.lapsed_before THEN 1 ELSE 0 END AS lapsed, st.as_of
+        FROM stats_customer s JOIN customer c ON c.id = s.customer_id
+        LEFT JOIN stats_category k ON k.category = s.last_category
+        CROSS JOIN stats_state st WHERE st.id = 1""",
+    "report_customer_group": """
+        SELECT g.kind, g.key, g.customers, g.buyers, g.orders, g.tickets, g.net_paise, g.support_cost_paise,
+               g.clv_paise, CASE WHEN g.buyers > 0 THEN g.clv_paise / g.buyers END AS clv_per_buyer_paise,
+               CASE WHEN g.customers > 0 THEN g.support_cost_paise / g.customers END AS cost_per_customer_paise,
+               g.buyers_12m, g.repeat_12m, st.as_of
+        FROM stats_group g CROSS JOIN stats_state st WHERE st.id = 1""",
+    "report_churn": """
+        SELECT k.category, k.gaps, k.median_gap_days, k.threshold_days, k.lapsed_before,
+               COALESCE(g.buyers, 0) AS customers,
+               (SELECT COUNT(*) FROM stats_customer s
+                 WHERE s.last_category = k.category AND s.last_purchase_on < k.lapsed_before) AS lapsed, st.as_of
+        FROM stats_category k LEFT JOIN stats_group g ON g.kind = 'last_category' AND g.key = k.category
+        CROSS JOIN stats_state st WHERE st.id = 1""",
+    "report_cohort": """
+        SELECT c.cohort_month, c.months_after, c.customers, z.customers AS cohort_size,
+               c.customers * 1.0 / z.customers AS share, st.as_of
+        FROM stats_cohort c JOIN stats_cohort z ON z.cohort_month = c.cohort_month AND z.months_after = 0
+        CROSS JOIN stats_state st WHERE st.id = 1""",
+    "report_repeat": """
+        SELECT r.period, r.period_start, r.buyers, r.repeat_buyers, r.new_buyers,
+               CASE WHEN r.buyers > 0 THEN r.repeat_buyers * 1.0 / r.buyers END AS repeat_rate, st.as_of
+        FROM stats_repeat r CROSS JOIN stats_state st WHERE st.id = 1""",
+    "report_ticket": """
+        SELECT t.number AS ticket, s.created_day, s.solved_day, s.status, s.priority, s.channel, s.assignee_id,
+               s.tags, s.first_reply_seconds, s.resolution_seconds, s.reopens, s.sla_met, s.satisfaction, st.as_of
+        FROM stats_ticket s JOIN ticket t ON t.id = s.ticket_id CROSS JOIN stats_state st WHERE st.id = 1""",
+    # dim is all, agent, channel, priority or tag; created counts on the creation day, the rest on the solved day.
+    "report_support_day": """
+        SELECT d.day, d.dim, d.key, d.created, d.solved, d.reopened, d.sla_due, d.sla_met, d.rated, d.rating_sum,
+               d.rating_1, d.rating_2, d.rating_3, d.rating_4, d.rating_5, st.as_of
+        FROM stats_support_day d CROSS JOIN stats_state st WHERE st.id = 1""",
+    "report_claim": """
+        SELECT w.number AS claim, s.filed_day, s.category, s.model_number, s.fault_category, s.status, s.remedy,
+               s.outcome, s.turnaround_seconds, s.cost_paise, st.as_of
+        FROM stats_claim s JOIN warranty_claim w ON w.id = s.claim_id CROSS JOIN stats_state st WHERE st.id = 1""",
+}
 
 
 def upgrade() -> None:
