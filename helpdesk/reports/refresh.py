@@ -11,91 +11,45 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
 
 from helpdesk.config import ReportSettings
-from helpdesk.customers.models import Customer
 from helpdesk.db import Database
-from helpdesk.reports import rules, source, tiers
+from helpdesk.reports import source
 from helpdesk.reports.build import Build, category_rows
-from helpdesk.reports.facts import ROW_COLUMNS, STATS_CUSTOMER_COLUMNS, CustomerFacts, facts_from_row, month_of
-from helpdesk.reports.models import (
-    StatsCategory,
-    StatsClaim,
-    StatsCustomer,
-    StatsDirty,
-    StatsGap,
-    StatsSalesDay,
-    StatsSalesMonth,
-    StatsState,
-    StatsSupportDay,
-    StatsTicket,
-    TierOverride,
+from helpdesk.reports.facts import ROW_COLUMNS
+from helpdesk.reports.incremental import incremental_refresh
+from helpdesk.reports.models import StatsState
+from helpdesk.reports.rollups import CUSTOMER_ROLLUPS, SALES_MEASURES, SUPPORT_MEASURES
+from helpdesk.reports.state import (
+    BUSY_EXPIRES,
+    CATEGORIES,
+    CLAIMS,
+    CUBE,
+    CUBE_KEY,
+    CUSTOMERS,
+    DIRTY,
+    SALES_DAY,
+    SUPPORT_DAY,
+    SUPPORT_KEY,
+    TICKETS,
+    Phases,
+    RefreshReport,
+    finish_state,
+    set_customer_tiers,
+    settings_key,
+    state_row,
 )
-from helpdesk.reports.rollups import (
-    CUSTOMER_ROLLUPS,
-    SALES_MEASURES,
-    SUPPORT_MEASURES,
-    Cells,
-    add_into,
-    sales_cells,
-    sales_day_cells,
-    support_cells,
-)
-from helpdesk.reports.store import apply_delta, delete_in, insert_cells, insert_rows, insert_tuples
-from helpdesk.sales.models import Purchase
+from helpdesk.reports.store import delete_in, insert_cells, insert_rows, insert_tuples
 from helpdesk.timeutil import shop_today, utcnow
 
+__all__ = ["RefreshReport", "full_refresh", "incremental_refresh", "refresh", "settings_key"]
+
 log = logging.getLogger("helpdesk.reports")
-
-MAX_DIRTY = 20_000  # marks folded in by one incremental step; more wait for the next step
-BUSY_EXPIRES = timedelta(minutes=15)  # a full refresh that died leaves its mark; after this, others go on
-CUSTOMERS, TICKETS, CLAIMS = StatsCustomer.__table__, StatsTicket.__table__, StatsClaim.__table__
-CUBE, SALES_DAY, SUPPORT_DAY = StatsSalesMonth.__table__, StatsSalesDay.__table__, StatsSupportDay.__table__
-CATEGORIES, DIRTY = StatsCategory.__table__, StatsDirty.__table__
-CUBE_KEY = ("month", "tier", "store", "channel", "category")
-SUPPORT_KEY = ("day", "dim", "key")
-SUPPORT_DIMS = ("all", "agent", "channel", "priority", "tag")
-ID_BATCH = 5_000
-
-
-@dataclass
-class RefreshReport:
-    kind: str  # full, incremental, nothing (no marks), busy (a full refresh runs), stale (needs a full one)
-    as_of: date | None
-    customers: int = 0
-    seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase, for the benchmark
-
-    def __str__(self) -> str:
-        if self.kind in ("nothing", "busy", "stale"):
-            return f"stats: {self.kind}"
-        return f"stats {self.kind} refresh as of {self.as_of}: {self.customers:,} customers in {self.seconds:.2f} s"
-
-
-def settings_key(settings: ReportSettings) -> str:
-    """A fingerprint of the settings the figures depend on: a change means a full refresh."""
-    relevant = {name: value for name, value in vars(settings).items() if name != "refresh_seconds"}
-    return hashlib.sha256(repr(sorted(relevant.items())).encode()).hexdigest()[:32]
-
-
-def _state(session: Session, *, lock: bool) -> StatsState:
-    statement = select(StatsState).where(StatsState.id == 1)
-    if lock:
-        statement = statement.with_for_update()
-    state = session.execute(statement).scalar_one_or_none()
-    if state is None:  # the migration inserts it; a hand-made database may not have it
-        state = StatsState(id=1)
-        session.add(state)
-        session.flush()
-    return state
 
 
 def refresh(db: Database, settings: ReportSettings, *, as_of: date | None = None, full: bool = False) -> RefreshReport:
@@ -109,50 +63,6 @@ def refresh(db: Database, settings: ReportSettings, *, as_of: date | None = None
     return incremental_refresh(db, settings)
 
 
-def _finish_state(state: StatsState, *, as_of: date, cutoffs: rules.Cutoffs, settings: ReportSettings,
-                  full_seconds: float | None = None) -> None:
-    now = utcnow()
-    state.as_of = as_of
-    state.version += 1
-    state.refreshed_at = now
-    state.cutoff_platinum, state.cutoff_gold, state.cutoff_silver = cutoffs.platinum, cutoffs.gold, cutoffs.silver
-    state.ranked_customers = cutoffs.ranked
-    if full_seconds is not None:
-        state.full_refreshed_at, state.full_refresh_seconds = now, round(full_seconds, 2)
-        state.settings_key = settings_key(settings)
-        state.busy_since = None
-
-
-def _set_customer_tiers(session: Session, changes: dict[int, str]) -> None:
-    """Customer.tier follows the effective tier (the customer page and new tickets' SLA read it)."""
-    by_tier: dict[str, list[int]] = {}
-    for customer_id, tier in changes.items():
-        by_tier.setdefault(tier, []).append(customer_id)
-    table = Customer.__table__
-    for tier, ids in sorted(by_tier.items()):
-        for start in range(0, len(ids), ID_BATCH):
-            session.execute(update(table).where(table.c.id.in_(ids[start:start + ID_BATCH])).values(tier=tier))
-
-
-def _rebuild_days(session: Session, *, sale_days: set[date], ticket_days: set[date]) -> None:
-    """Recompute the per-day sales and support rows of these days from the source and stats_ticket."""
-    if sale_days:
-        delete_in(session, SALES_DAY, "day", sale_days)
-        purchases = source.purchases_where(session, Purchase.__table__.c.purchased_on.in_(sorted(sale_days)))
-        insert_cells(session, SALES_DAY, ("day",), SALES_MEASURES, sales_day_cells(purchases))
-    if ticket_days:
-        day_list = sorted(ticket_days)
-        rows: dict[int, dict] = {}
-        for start in range(0, len(day_list), ID_BATCH):
-            part = day_list[start:start + ID_BATCH]
-            # dim leads the key: naming every dim lets the delete seek instead of scanning.
-            session.execute(delete(SUPPORT_DAY).where(SUPPORT_DAY.c.dim.in_(SUPPORT_DIMS), SUPPORT_DAY.c.day.in_(part)))
-            for row in session.execute(select(TICKETS).where(TICKETS.c.created_day.in_(part)
-                                                             | TICKETS.c.solved_day.in_(part))).mappings():
-                rows[row["ticket_id"]] = dict(row)
-        insert_cells(session, SUPPORT_DAY, SUPPORT_KEY, SUPPORT_MEASURES, support_cells(rows.values(), ticket_days))
-
-
 # --- full -----------------------------------------------------------------------------------------
 
 
@@ -160,7 +70,7 @@ def _take_busy(db: Database) -> bool:
     """Mark a full refresh as running, unless another one is (and is recent)."""
     now = utcnow()
     with db.write() as session:
-        state = _state(session, lock=True)
+        state = state_row(session, lock=True)
         if state.busy_since is not None and now - state.busy_since < BUSY_EXPIRES:
             return False
         state.busy_since = now
@@ -174,24 +84,10 @@ def _drop_busy(db: Database) -> None:
         session.commit()
 
 
-class _Phases(dict):
-    """Seconds spent per phase: wall clock, and this process's CPU time ("<phase> cpu")."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._last = (time.perf_counter(), time.process_time())
-
-    def done(self, name: str) -> None:
-        now = (time.perf_counter(), time.process_time())
-        self[name] = round(now[0] - self._last[0], 3)
-        self[f"{name} cpu"] = round(now[1] - self._last[1], 3)
-        self._last = now
-
-
 def full_refresh(db: Database, settings: ReportSettings, *, as_of: date) -> RefreshReport:
     """Rebuild every aggregate table from the source, as of `as_of`."""
     started = time.perf_counter()
-    phases = _Phases()
+    phases = Phases()
     if not _take_busy(db):
         return RefreshReport("busy", as_of)
     done = False
@@ -212,7 +108,7 @@ def full_refresh(db: Database, settings: ReportSettings, *, as_of: date) -> Refr
         result = build.finish()
         phases.done("roll-ups")
         with db.write() as session:
-            state = _state(session, lock=True)
+            state = state_row(session, lock=True)
             for table in (CUSTOMERS, TICKETS, CLAIMS, CUBE, SALES_DAY, SUPPORT_DAY, CATEGORIES):
                 session.execute(delete(table))
             for table, key_columns, measure_columns, _ in CUSTOMER_ROLLUPS:
@@ -231,9 +127,9 @@ def full_refresh(db: Database, settings: ReportSettings, *, as_of: date) -> Refr
             insert_cells(session, SALES_DAY, ("day",), SALES_MEASURES, result.sales_days)
             insert_cells(session, SUPPORT_DAY, SUPPORT_KEY, SUPPORT_MEASURES, result.support)
             insert_rows(session, CATEGORIES, category_rows(result.rollups["stats_gap"], categories, as_of, settings))
-            _set_customer_tiers(session, result.tier_changes)
+            set_customer_tiers(session, result.tier_changes)
             delete_in(session, DIRTY, "id", dirty_ids)
-            _finish_state(state, as_of=as_of, cutoffs=result.cutoffs, settings=settings,
+            finish_state(state, as_of=as_of, cutoffs=result.cutoffs, settings=settings,
                           full_seconds=time.perf_counter() - started)
             session.commit()
             phases.done("write")
@@ -244,213 +140,3 @@ def full_refresh(db: Database, settings: ReportSettings, *, as_of: date) -> Refr
     report = RefreshReport("full", as_of, len(result.customers), time.perf_counter() - started, dict(phases))
     log.info("%s", report)
     return report
-
-
-# --- incremental ----------------------------------------------------------------------------------
-
-
-def _stored_facts(session: Session, ids: list[int]) -> dict[int, CustomerFacts]:
-    columns = [CUSTOMERS.c[name] for name in (*STATS_CUSTOMER_COLUMNS, "history")]
-    found = {}
-    for start in range(0, len(ids), ID_BATCH):
-        for row in session.execute(select(*columns).where(CUSTOMERS.c.customer_id.in_(ids[start:start + ID_BATCH]))
-                                   ).mappings():
-            found[row["customer_id"]] = facts_from_row(dict(row))
-    return found
-
-
-def _cutoffs_from_table(session: Session, settings: ReportSettings) -> rules.Cutoffs:
-    """The same cut-offs as rules.cutoffs_from, read through the value index instead of sorting everyone."""
-    value = StatsCustomer.value_12m_paise
-    ranked = session.execute(select(func.count()).where(value > 0)).scalar_one()
-    if not ranked:
-        return rules.Cutoffs(None, None, None, 0)
-    picks = []
-    for percent in settings.tier_top_percent:
-        offset = rules.cutoff_rank(ranked, percent) - 1
-        picks.append(session.execute(
-            select(value).where(value > 0).order_by(value.desc()).limit(1).offset(offset)).scalar_one())
-    return rules.Cutoffs(*picks, ranked=ranked)
-
-
-def _boundary_customers(session: Session, old: rules.Cutoffs, new: rules.Cutoffs, skip: set[int]) -> list[int]:
-    """Customers whose band may change because a cut-off moved: their value lies between the old and new cut-off."""
-    value, customer_id = StatsCustomer.value_12m_paise, StatsCustomer.customer_id
-    conditions = []
-    for before, after in zip((old.platinum, old.gold, old.silver), (new.platinum, new.gold, new.silver)):
-        if before == after:
-            continue
-        if before is None or after is None:
-            conditions.append(value > 0)
-        else:
-            conditions.append(value.between(min(before, after), max(before, after)))
-    if (old.ranked == 0) != (new.ranked == 0):
-        conditions.append(StatsCustomer.derived_tier != "standard")
-    found: set[int] = set()
-    for condition in conditions:
-        found.update(session.execute(select(customer_id).where(condition)).scalars())
-    return sorted(found - skip)
-
-
-def _write_customers(session: Session, facts: dict[int, CustomerFacts]) -> None:
-    delete_in(session, CUSTOMERS, "customer_id", list(facts))
-    insert_rows(session, CUSTOMERS, [f.row() for f in facts.values()])
-
-
-def incremental_refresh(db: Database, settings: ReportSettings) -> RefreshReport:
-    """Fold the marked customers and days into the aggregate tables (one write transaction)."""
-    started = time.perf_counter()
-    phases = _Phases()
-    with db.write() as session:
-        state = _state(session, lock=True)
-        if state.as_of is None:
-            return RefreshReport("stale", None)  # never fully refreshed: refresh() runs the full one
-        if state.busy_since is not None and utcnow() - state.busy_since < BUSY_EXPIRES:
-            return RefreshReport("busy", state.as_of)
-        marks = session.execute(select(DIRTY.c.id, DIRTY.c.customer_id, DIRTY.c.day, DIRTY.c.purchase_id)
-                                .order_by(DIRTY.c.id).limit(MAX_DIRTY)).all()
-        if not marks:
-            return RefreshReport("nothing", state.as_of)
-        ids = sorted({customer_id for _, customer_id, _, _ in marks})
-        new_purchases = {purchase_id for _, _, _, purchase_id in marks if purchase_id is not None}
-        sale_days = {day for _, _, day, purchase_id in marks if day is not None and purchase_id is None}
-        as_of, old_cutoffs = state.as_of, tiers.current_cutoffs(session)
-        old = _stored_facts(session, ids)
-        build = Build(settings, as_of)
-        build.add(source.load(session, source.Customers(ids=tuple(ids))))
-        new = {facts.customer_id: facts for facts in build.customers}
-        phases.done("read")
-        # Write the new 12-month values first (tiers as they were), so the cut-offs see everyone's; then decide.
-        for facts in new.values():
-            before = old.get(facts.customer_id)
-            facts.tier, facts.derived_tier = (before.tier, before.derived_tier) if before else ("standard", "standard")
-        _write_customers(session, new)
-        cutoffs = _cutoffs_from_table(session, settings)
-        boundary = _boundary_customers(session, old_cutoffs, cutoffs, set(ids))
-        for customer_id, facts in _stored_facts(session, boundary).items():
-            old[customer_id], new[customer_id] = facts, facts_from_row(facts.row())
-        overrides = _overrides(session, list(new))
-        for facts in new.values():
-            tiers.decide(facts, cutoffs=cutoffs, override_tier=overrides.get(facts.customer_id), settings=settings)
-        _write_customers(session, new)
-        phases.done("tiers")
-        _move_customer_rollups(session, old, new)
-        phases.done("customer roll-ups")
-        months = {month_of(day) for day in sale_days}
-        _move_sales(session, old, new, skip_months=months, skip_purchases=new_purchases)
-        phases.done("re-tiered sales")
-        if months:
-            purchases = source.purchases_in_months(session, months)
-            tier_of = _tiers_of(session, {purchase.customer_id for purchase in purchases})
-            delete_in(session, CUBE, "month", months)
-            insert_cells(session, CUBE, CUBE_KEY, SALES_MEASURES, sales_cells(purchases, tier_of))
-        _add_new_purchases(session, new_purchases, skip_months=months, skip_days=sale_days)
-        phases.done("sales months")
-        ticket_days = _replace_changed(session, TICKETS, "ticket_id", ids, build.tickets)
-        _replace_changed(session, CLAIMS, "claim_id", ids, build.claims)
-        _rebuild_days(session, sale_days=sale_days, ticket_days=ticket_days)
-        phases.done("days")
-        _refresh_categories(session, as_of, settings)
-        _set_customer_tiers(session, _changed_tiers(session, new))
-        delete_in(session, DIRTY, "id", [mark[0] for mark in marks])
-        _finish_state(state, as_of=as_of, cutoffs=cutoffs, settings=settings)
-        phases.done("finish")
-        session.commit()
-        phases.done("commit")
-    phases["boundary customers"], phases["re-tiered customers"] = len(boundary), sum(
-        1 for cid, facts in new.items() if cid in old and old[cid].tier != facts.tier)
-    report = RefreshReport("incremental", as_of, len(new), time.perf_counter() - started, dict(phases))
-    log.debug("%s", report)
-    return report
-
-
-def _overrides(session: Session, ids: list[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for start in range(0, len(ids), ID_BATCH):
-        found.update(session.execute(select(TierOverride.customer_id, TierOverride.tier)
-                                     .where(TierOverride.customer_id.in_(ids[start:start + ID_BATCH]))).all())
-    return found
-
-
-def _changed_tiers(session: Session, new: dict[int, CustomerFacts]) -> dict[int, str]:
-    table, ids, current = Customer.__table__, list(new), {}
-    for start in range(0, len(ids), ID_BATCH):
-        current.update(session.execute(select(table.c.id, table.c.tier)
-                                       .where(table.c.id.in_(ids[start:start + ID_BATCH]))).all())
-    return {cid: facts.tier for cid, facts in new.items() if cid in current and current[cid] != facts.tier}
-
-
-def _move_customer_rollups(session: Session, old: dict[int, CustomerFacts], new: dict[int, CustomerFacts]) -> None:
-    for table, key_columns, measure_columns, add in CUSTOMER_ROLLUPS:
-        delta: Cells = {}
-        for facts in old.values():
-            add(delta, facts, -1)
-        for facts in new.values():
-            add(delta, facts)
-        apply_delta(session, table, key_columns, measure_columns, delta)
-
-
-def _move_sales(session: Session, old: dict[int, CustomerFacts], new: dict[int, CustomerFacts], *,
-                skip_months: set[date], skip_purchases: set[int]) -> None:
-    """Re-tiered customers' sales leave their old tier's cells and join the new tier's (skipping months rebuilt
-    from the source anyway, and new purchases, which are not in the cells yet)."""
-    moved = {cid: (old[cid].tier, facts.tier) for cid, facts in new.items() if cid in old and old[cid].tier != facts.tier}
-    if not moved:
-        return
-    purchases = [purchase for purchase in source.purchases_where(session, Purchase.__table__.c.customer_id.in_(list(moved)))
-                 if month_of(purchase.day) not in skip_months and purchase.id not in skip_purchases]
-    delta = sales_cells(purchases, {cid: tiers_[0] for cid, tiers_ in moved.items()}, sign=-1)
-    add_into(delta, sales_cells(purchases, {cid: tiers_[1] for cid, tiers_ in moved.items()}))
-    apply_delta(session, CUBE, CUBE_KEY, SALES_MEASURES, delta)
-
-
-def _add_new_purchases(session: Session, purchase_ids: set[int], *, skip_months: set[date],
-                       skip_days: set[date]) -> None:
-    """New purchases join their month's and day's cells (unless those are being rebuilt from the source)."""
-    if not purchase_ids:
-        return
-    ids = sorted(purchase_ids)
-    purchases = []
-    for start in range(0, len(ids), ID_BATCH):
-        purchases += source.purchases_where(session, Purchase.__table__.c.id.in_(ids[start:start + ID_BATCH]))
-    tier_of = _tiers_of(session, {purchase.customer_id for purchase in purchases})
-    apply_delta(session, CUBE, CUBE_KEY, SALES_MEASURES,
-                sales_cells([p for p in purchases if month_of(p.day) not in skip_months], tier_of))
-    apply_delta(session, SALES_DAY, ("day",), SALES_MEASURES,
-                sales_day_cells([p for p in purchases if p.day not in skip_days]))
-
-
-def _tiers_of(session: Session, customer_ids: set[int]) -> dict[int, str]:
-    ids, found = sorted(customer_ids), {}
-    for start in range(0, len(ids), ID_BATCH):
-        found.update(session.execute(select(CUSTOMERS.c.customer_id, CUSTOMERS.c.tier)
-                                     .where(CUSTOMERS.c.customer_id.in_(ids[start:start + ID_BATCH]))).all())
-    return found
-
-
-def _replace_changed(session: Session, table, key: str, ids: list[int], new_rows: list[dict]) -> set[date]:
-    """Swap in the rows (of stats_ticket or stats_claim) that changed for these customers; returns the days the
-    changed tickets fell on before and fall on now (a new purchase changes none, so no support day is redone)."""
-    old_rows: dict[int, dict] = {}
-    for start in range(0, len(ids), ID_BATCH):
-        for row in session.execute(select(table).where(table.c.customer_id.in_(ids[start:start + ID_BATCH]))).mappings():
-            old_rows[row[key]] = dict(row)
-    new_by_key = {row[key]: row for row in new_rows}
-    changed = [row for row_key, row in new_by_key.items() if old_rows.get(row_key) != row]
-    gone = [row_key for row_key in old_rows if row_key not in new_by_key]
-    delete_in(session, table, key, [row[key] for row in changed] + gone)
-    insert_rows(session, table, changed)
-    days: set[date] = set()
-    for row in (*changed, *(old_rows[row_key] for row_key in old_rows if row_key in gone or
-                            (row_key in new_by_key and old_rows[row_key] != new_by_key[row_key]))):
-        for name in ("created_day", "solved_day"):
-            if row.get(name) is not None:
-                days.add(row[name])
-    return days
-
-
-def _refresh_categories(session: Session, as_of: date, settings: ReportSettings) -> None:
-    gaps: Cells = {(c, d): [n] for c, d, n in session.execute(
-        select(StatsGap.category, StatsGap.gap_days, StatsGap.purchases))}
-    session.execute(delete(CATEGORIES))
-    insert_rows(session, CATEGORIES, category_rows(gaps, source.categories(session), as_of, settings))
