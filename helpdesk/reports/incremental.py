@@ -105,6 +105,20 @@ def _write_customers(session: Session, facts: dict[int, CustomerFacts]) -> None:
     insert_rows(session, CUSTOMERS, [f.row() for f in facts.values()])
 
 
+def _write_values(session: Session, new: dict[int, CustomerFacts], old: dict[int, CustomerFacts]) -> None:
+    """Just the new 12-month values (the cut-offs read them); whole rows follow once the tiers are decided."""
+    changed = [(f.value_12m_paise, cid) for cid, f in new.items() if cid in old and old[cid].value_12m_paise != f.value_12m_paise]
+    if changed:
+        marker = "?" if session.connection().dialect.name == "sqlite" else "%s"
+        session.connection().exec_driver_sql(
+            f"UPDATE stats_customer SET value_12m_paise = {marker} WHERE customer_id = {marker}", changed)
+    newcomers = {cid: f for cid, f in new.items() if cid not in old}
+    if newcomers:
+        for facts in newcomers.values():
+            facts.tier = facts.derived_tier = "standard"
+        insert_rows(session, CUSTOMERS, [f.row() for f in newcomers.values()])
+
+
 def incremental_refresh(db: Database, settings: ReportSettings) -> RefreshReport:
     """Fold the marked customers and days into the aggregate tables (one write transaction)."""
     started = time.perf_counter()
@@ -128,11 +142,8 @@ def incremental_refresh(db: Database, settings: ReportSettings) -> RefreshReport
         build.add(source.load(session, source.Customers(ids=tuple(ids))))
         new = {facts.customer_id: facts for facts in build.customers}
         phases.done("read")
-        # Write the new 12-month values first (tiers as they were), so the cut-offs see everyone's; then decide.
-        for facts in new.values():
-            before = old.get(facts.customer_id)
-            facts.tier, facts.derived_tier = (before.tier, before.derived_tier) if before else ("standard", "standard")
-        _write_customers(session, new)
+        # Write the new 12-month values first, so the cut-offs see everyone's; then decide the tiers.
+        _write_values(session, new, old)
         cutoffs = _cutoffs_from_table(session, settings)
         boundary = _boundary_customers(session, old_cutoffs, cutoffs, set(ids))
         for customer_id, facts in _stored_facts(session, boundary).items():
@@ -142,7 +153,7 @@ def incremental_refresh(db: Database, settings: ReportSettings) -> RefreshReport
             tiers.decide(facts, cutoffs=cutoffs, override_tier=overrides.get(facts.customer_id), settings=settings)
         _write_customers(session, new)
         phases.done("tiers")
-        _move_customer_rollups(session, old, new)
+        changed_tables = _move_customer_rollups(session, old, new)
         phases.done("customer roll-ups")
         months = {month_of(day) for day in sale_days}
         _move_sales(session, old, new, skip_months=months, skip_purchases=new_purchases)
@@ -158,7 +169,8 @@ def incremental_refresh(db: Database, settings: ReportSettings) -> RefreshReport
         _replace_changed(session, CLAIMS, "claim_id", ids, build.claims)
         rebuild_days(session, sale_days=sale_days, ticket_days=ticket_days)
         phases.done("days")
-        _refresh_categories(session, as_of, settings)
+        if "stats_gap" in changed_tables:  # thresholds follow the gaps (the as-of day is the same)
+            _refresh_categories(session, as_of, settings)
         set_customer_tiers(session, _changed_tiers(session, new))
         delete_in(session, DIRTY, "id", [mark[0] for mark in marks])
         finish_state(state, as_of=as_of, cutoffs=cutoffs, settings=settings)
@@ -188,14 +200,18 @@ def _changed_tiers(session: Session, new: dict[int, CustomerFacts]) -> dict[int,
     return {cid: facts.tier for cid, facts in new.items() if cid in current and current[cid] != facts.tier}
 
 
-def _move_customer_rollups(session: Session, old: dict[int, CustomerFacts], new: dict[int, CustomerFacts]) -> None:
+def _move_customer_rollups(session: Session, old: dict[int, CustomerFacts], new: dict[int, CustomerFacts]) -> set[str]:
+    """Take back the customers' old contributions and add the new ones; returns the tables that changed."""
+    changed = set()
     for table, key_columns, measure_columns, add in CUSTOMER_ROLLUPS:
         delta: Cells = {}
         for facts in old.values():
             add(delta, facts, -1)
         for facts in new.values():
             add(delta, facts)
-        apply_delta(session, table, key_columns, measure_columns, delta)
+        if apply_delta(session, table, key_columns, measure_columns, delta):
+            changed.add(table.name)
+    return changed
 
 
 def _move_sales(session: Session, old: dict[int, CustomerFacts], new: dict[int, CustomerFacts], *,
@@ -258,7 +274,7 @@ def _replace_changed(session: Session, table, key: str, ids: list[int], new_rows
 
 
 def _refresh_categories(session: Session, as_of: date, settings: ReportSettings) -> None:
-    gaps: Cells = {(c, d): [n] for c, d, n in session.execute(
-        select(StatsGap.category, StatsGap.gap_days, StatsGap.purchases))}
+    gaps: Cells = {(c, d): [n] for c, d, n in source.rows(
+        session, select(StatsGap.category, StatsGap.gap_days, StatsGap.purchases))}
     session.execute(delete(CATEGORIES))
     insert_rows(session, CATEGORIES, category_rows(gaps, source.categories(session), as_of, settings))

@@ -21,6 +21,21 @@ def supervisor_id(db):
     return factories.agent(db, "tier.supervisor@helpdesk.local", role="supervisor", name="Tara Supervisor").id
 
 
+OPENED: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _solve_what_we_opened(db, supervisor_id):
+    """Leave the shared desk's queues as we found them: the tickets opened here are solved afterwards."""
+    yield
+    while OPENED:
+        number = OPENED.pop()
+        with db.write() as session:
+            ticket = service.get_ticket(session, number)
+            service.update_ticket(session, ticket=ticket, data=TicketUpdate(version=ticket.version, status="solved"),
+                                  agent_id=supervisor_id)
+
+
 def _customer(db, name: str, tier: str, supervisor_id: int):
     """A customer with this tier, set as an override (the background refresher would re-derive a plain tier)."""
     customer = factories.customer(db, name=name)
@@ -33,9 +48,11 @@ def _customer(db, name: str, tier: str, supervisor_id: int):
 
 def _open(db, customer, priority="normal"):
     with db.write() as session:
-        return service.open_ticket(session, customer=session.get(Customer, customer.id),
-                                   data=TicketCreate(subject="No cooling", body="Since yesterday.", priority=priority),
-                                   agent_id=None)
+        ticket = service.open_ticket(session, customer=session.get(Customer, customer.id),
+                                     data=TicketCreate(subject="No cooling", body="Since yesterday.", priority=priority),
+                                     agent_id=None)
+    OPENED.append(ticket.number)
+    return ticket
 
 
 @pytest.mark.parametrize("tier, priority, first_minutes, resolution_minutes", [
