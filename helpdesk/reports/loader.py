@@ -87,9 +87,10 @@ def _support(session: Session, params: Mapping[str, str], today: date) -> Loaded
 
 def _sales(session: Session, params: Mapping[str, str], today: date) -> Loaded:
     period = periods.month_range(_text(params, "from"), _text(params, "to"), today=today)
-    stores, categories = dimension_values(session)
-    filters = check_filters(_text(params, "store"), _text(params, "category"), _text(params, "tier"), stores, categories)
-    report = sales_report(session, period, filters, stores=stores, categories=categories)
+    dims = dimension_values(session)
+    filters = check_filters(_text(params, "store"), _text(params, "category"), _text(params, "tier"), dims.stores,
+                            dims.categories)
+    report = sales_report(session, period, filters, dims=dims)
     query = {"from": f"{period.first:%Y-%m}", "to": f"{period.last:%Y-%m}", "store": filters.store,
              "category": filters.category, "tier": filters.tier}
     return Loaded("sales", report, report.tables, [*period.notes, *filters.notes],

@@ -166,9 +166,10 @@ class StatsTicket(SQLModel, table=True):
     """Per ticket: the durations and outcomes the support report is made of."""
 
     __tablename__ = "stats_ticket"
+    # Covering indexes: the support page reads a period's durations with their slice keys from the index alone.
     __table_args__ = (
-        Index("ix_stats_ticket_created", "created_day"),
-        Index("ix_stats_ticket_solved", "solved_day"),
+        Index("ix_stats_ticket_created", "created_day", "first_reply_seconds", "channel", "priority", "assignee_id", "tags"),
+        Index("ix_stats_ticket_solved", "solved_day", "resolution_seconds", "channel", "priority", "assignee_id", "tags"),
         Index("ix_stats_ticket_customer", "customer_id"),
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from helpdesk.reports.models import StatsRepeat, StatsSalesDay
 from helpdesk.reports.periods import DayRange, MonthRange, add_months, month_end
 from helpdesk.reports.sales_view import Filters, SalesReport, dimension_values, sales_report
+from helpdesk.reports.store import raw_rows
 from helpdesk.reports.support_view import SupportReport, support_report
 from helpdesk.reports.tables import Column, ReportTable
 
@@ -39,12 +40,12 @@ def _repeat(session: Session, kind: str, start: date) -> tuple[int, int, int] | 
 
 def monthly_report(session: Session, month: date, *, today: date) -> PeriodReport:
     """The report for one calendar month."""
-    stores, categories = dimension_values(session)
-    sales = sales_report(session, MonthRange(month, month), Filters(), stores=stores, categories=categories)
+    sales = sales_report(session, MonthRange(month, month), Filters(), dims=dimension_values(session))
     support = support_report(session, DayRange(month, month_end(month)), by="channel", step="day")
-    daily = {day: (orders - returned_orders, gross - returned) for day, orders, returned_orders, gross, returned in
-             session.execute(select(SD.c.day, SD.c.orders, SD.c.returned_orders, SD.c.gross_paise, SD.c.returned_paise)
-                             .where(SD.c.day.between(month, month_end(month))))}
+    daily = {(date.fromisoformat(day) if isinstance(day, str) else day): (orders - returned_orders, gross - returned)
+             for day, orders, returned_orders, gross, returned in raw_rows(session, select(
+                 SD.c.day, SD.c.orders, SD.c.returned_orders, SD.c.gross_paise, SD.c.returned_paise)
+                 .where(SD.c.day.between(month, month_end(month))))}
     days = [month + timedelta(days=offset) for offset in range((month_end(month) - month).days + 1)]
     tables = {
         "days": ReportTable("days", "Net revenue per day", [
@@ -64,8 +65,7 @@ def monthly_report(session: Session, month: date, *, today: date) -> PeriodRepor
 def annual_report(session: Session, year: int, *, today: date) -> PeriodReport:
     """The report for one calendar year."""
     start = date(year, 1, 1)
-    stores, categories = dimension_values(session)
-    sales = sales_report(session, MonthRange(start, date(year, 12, 1)), Filters(), stores=stores, categories=categories)
+    sales = sales_report(session, MonthRange(start, date(year, 12, 1)), Filters(), dims=dimension_values(session))
     support = support_report(session, DayRange(start, date(year, 12, 31)), by="channel", step="week")
     tables = {"months": sales.tables["months"], **_top(sales, support)}
     return PeriodReport(

@@ -89,9 +89,16 @@ def raw_rows(session: Session, statement) -> list[tuple]:
     connection = session.connection()
     compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.params
+    if connection.dialect.name == "sqlite":
+        # As SQLAlchemy's Date stores them (and without the driver's default adapters, deprecated since 3.12).
+        params = {name: value.isoformat() if type(value) is date else value for name, value in params.items()}
     if compiled.positiontup is not None:
         params = tuple(params[name] for name in compiled.positiontup)
-    return [tuple(row) for row in connection.exec_driver_sql(compiled.string, params).all()]
+    result = connection.exec_driver_sql(compiled.string, params)
+    try:
+        return result.cursor.fetchall()  # the driver's own tuples, without building SQLAlchemy rows
+    finally:
+        result.close()
 
 
 def apply_delta(session: Session, table: Table, key_columns: Sequence[str], measure_columns: Sequence[str],

@@ -277,9 +277,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('ticket_id')
     )
     with op.batch_alter_table('stats_ticket', schema=None) as batch_op:
-        batch_op.create_index('ix_stats_ticket_created', ['created_day'], unique=False)
+        batch_op.create_index('ix_stats_ticket_created', ['created_day', 'first_reply_seconds', 'channel', 'priority', 'assignee_id', 'tags'], unique=False)
         batch_op.create_index('ix_stats_ticket_customer', ['customer_id'], unique=False)
-        batch_op.create_index('ix_stats_ticket_solved', ['solved_day'], unique=False)
+        batch_op.create_index('ix_stats_ticket_solved', ['solved_day', 'resolution_seconds', 'channel', 'priority', 'assignee_id', 'tags'], unique=False)
 
     op.create_table('tier_sla_policy',
     sa.Column('tier', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
