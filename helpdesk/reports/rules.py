@@ -16,7 +16,11 @@ from helpdesk.templating import format_inr
 
 def median(values: Sequence[float]) -> float | None:
     """The middle value; the mean of the two middle values when the count is even. None for no values."""
-    ordered = sorted(values)
+    return median_sorted(sorted(values))
+
+
+def median_sorted(ordered: Sequence[float]) -> float | None:
+    """median() of values already in ascending order."""
     if not ordered:
         return None
     middle = len(ordered) // 2
@@ -27,11 +31,14 @@ def median(values: Sequence[float]) -> float | None:
 
 def percentile(values: Sequence[float], p: float) -> float | None:
     """Nearest rank: the smallest value with at least p% of the values at or below it. None for no values."""
-    ordered = sorted(values)
+    return percentile_sorted(sorted(values), p)
+
+
+def percentile_sorted(ordered: Sequence[float], p: float) -> float | None:
+    """percentile() of values already in ascending order."""
     if not ordered:
         return None
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
+    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
 def median_of_histogram(counts: Iterable[tuple[int, int]]) -> float | None:
