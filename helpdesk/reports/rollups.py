@@ -48,11 +48,6 @@ def add_into(total: Cells, part: Cells, sign: int = 1) -> Cells:
     return total
 
 
-def without_zeros(cells: Cells) -> Cells:
-    """Cells that still hold something (a roll-up never keeps an all-zero row)."""
-    return {key: values for key, values in cells.items() if any(values)}
-
-
 # --- per customer ---------------------------------------------------------------------------------
 
 

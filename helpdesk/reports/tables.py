@@ -5,19 +5,15 @@ Pages, charts and exports all read these, so a figure is computed once and shown
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from helpdesk.templating import format_inr
-
-# Kinds of values: text, int, money (paise), percent (a share 0..1), hours (seconds shown as hours), decimal, date.
-KINDS = ("text", "int", "money", "percent", "hours", "decimal", "date", "link")
-
 
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
+    # text, link, int, money (paise), percent (a share 0..1), hours (seconds shown as hours), decimal or date
     kind: str = "text"
     definition: str | None = None  # a key of definitions.DEFINITIONS: the "?" beside the header
 
@@ -34,11 +30,7 @@ class ReportTable:
     chart: str | None = None  # the chart drawn from this table, if any
     note: str | None = None
     empty: str = "Nothing in this period."
-    links: dict[int, str] = field(default_factory=dict)  # row index -> URL for the first cell
-
-    def records(self) -> Iterator[dict]:
-        for row in self.rows:
-            yield dict(zip((column.key for column in self.columns), row))
+    links: dict[int, str] = field(default_factory=dict)  # row index -> URL for the row's link column
 
 
 def share(part: float, whole: float) -> float | None:
