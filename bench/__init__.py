@@ -1,0 +1,1 @@
+"""Benchmark scripts named in issues (outside the installed package)."""

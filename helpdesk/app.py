@@ -42,6 +42,8 @@ from helpdesk.privacy import store as personal
 from helpdesk.privacy.logs import mask_access_log
 from helpdesk.privacy.requests_web import PrivacyRequestController
 from helpdesk.privacy.web import ContactController, RevealController
+from helpdesk.reports.runner import StatsRefresher
+from helpdesk.reports.web import ReportController
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.web import SearchApiController, SearchController
 from helpdesk.tickets.api import TicketApiController
@@ -141,6 +143,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         engine.engine.auto_reload = settings.reload_templates
 
     search = SearchRuntime(settings)
+    stats = StatsRefresher(settings)
     app = Litestar(
         route_handlers=[
             # /schema documents the JSON API; the HTML pages and their forms are not an API and stay out of it.
@@ -159,6 +162,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 ClaimController,
                 WarrantyController,
                 SearchController,
+                ReportController,
             ]),
             CustomerApiController,
             TicketApiController,
@@ -198,7 +202,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         debug=False,
         state=State({"db": database, "settings": settings, "search": search}),
         # The indexer thread runs between startup and shutdown; it writes only if no other process does.
-        on_startup=[search.start],
-        on_shutdown=[search.stop, database.dispose],
+        # The stats refresher folds changes into the report tables (helpdesk/reports/runner.py).
+        on_startup=[search.start, stats.start],
+        on_shutdown=[search.stop, stats.stop, database.dispose],
     )
     return app

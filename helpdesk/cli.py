@@ -1,4 +1,4 @@
-"""The `helpdesk` command: demo, serve, db upgrade, fixtures load, index rebuild, user create, keys."""
+"""The `helpdesk` command: demo, serve, db, fixtures, index, user, keys, backup, stats refresh."""
 
 from __future__ import annotations
 
@@ -170,6 +170,31 @@ def index_follow() -> None:
     click.echo(f"Following the change log into {settings.index_dir} (Ctrl+C stops).")
     stop.wait()
     indexer.stop()
+
+
+@main.group()
+def stats() -> None:
+    """Report figures (the aggregate tables behind /reports)."""
+
+
+@stats.command("refresh")
+@click.option("--incremental", is_flag=True, help="Only fold in what changed since the last refresh.")
+def stats_refresh(incremental: bool) -> None:
+    """Rebuild every report table from the data (the desk also keeps them current in the background)."""
+    from helpdesk import migrate
+    from helpdesk.reports.refresh import full_refresh, incremental_refresh
+    from helpdesk.timeutil import shop_today
+
+    settings = _settings()
+    database = _open_database(settings)
+    migrate.upgrade(database)
+    if incremental:
+        report = incremental_refresh(database, settings.reports)
+    else:
+        report = full_refresh(database, settings.reports, as_of=shop_today())
+    if report.kind == "busy":
+        raise click.ClickException("Another full refresh is running; try again when it has finished.")
+    click.echo(str(report))
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:

@@ -16,6 +16,47 @@ def _sqlite_url(path: Path) -> str:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """The parameters of the report definitions (see the README's metric definitions); change them, then refresh."""
+
+    cost_per_ticket_paise: int = 250_00
+    claim_repair_cost_paise: int = 1_500_00
+    payment_terms_days: int = 30
+    churn_gap_multiplier: float = 2.0
+    churn_min_days: int = 180
+    churn_min_gaps: int = 20
+    tier_top_percent: tuple[float, float, float] = (5.0, 20.0, 50.0)  # platinum, gold, silver
+    refresh_seconds: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> ReportSettings:
+        """Read the report settings; a malformed value is a one-line error naming the variable."""
+        tiers = _read(env, "HELPDESK_TIER_TOP_PERCENT", "5,20,50", lambda text: tuple(float(p) for p in text.split(",")))
+        if len(tiers) != 3 or not 0 < tiers[0] <= tiers[1] <= tiers[2] <= 100:
+            raise ValueError("HELPDESK_TIER_TOP_PERCENT must be three rising percentages, e.g. 5,20,50")
+        return cls(
+            cost_per_ticket_paise=round(_read(env, "HELPDESK_COST_PER_TICKET", "250", float) * 100),
+            claim_repair_cost_paise=round(_read(env, "HELPDESK_CLAIM_REPAIR_COST", "1500", float) * 100),
+            payment_terms_days=_read(env, "HELPDESK_PAYMENT_TERMS_DAYS", "30", int),
+            churn_gap_multiplier=_read(env, "HELPDESK_CHURN_GAP_MULTIPLIER", "2", float),
+            churn_min_days=_read(env, "HELPDESK_CHURN_MIN_DAYS", "180", int),
+            churn_min_gaps=_read(env, "HELPDESK_CHURN_MIN_GAPS", "20", int),
+            tier_top_percent=tiers,
+            refresh_seconds=_read(env, "HELPDESK_STATS_REFRESH_SECONDS", "5", float),
+        )
+
+
+def _read(env: dict[str, str], name: str, default: str, parse):
+    try:
+        value = parse(env.get(name) or default)
+    except ValueError:
+        raise ValueError(f"{name} is not valid: {env.get(name)!r}") from None
+    if isinstance(value, (int, float)) and value < 0:
+        raise ValueError(f"{name} must not be negative: {env.get(name)!r}")
+    return value
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the app and CLI need to know about where things live."""
 
@@ -36,6 +77,7 @@ class Settings:
     secure_cookies: bool = False
     session_max_age: int = 12 * 3600
     reload_templates: bool = False
+    reports: ReportSettings = field(default_factory=ReportSettings)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -62,6 +104,7 @@ class Settings:
             db_pool_recycle=_int(env, "HELPDESK_DB_POOL_RECYCLE", 1800),
             secure_cookies=env.get("HELPDESK_SECURE_COOKIES", "0") == "1",
             reload_templates=env.get("HELPDESK_RELOAD_TEMPLATES", "0") == "1",
+            reports=ReportSettings.from_env(env),
         )
 
 

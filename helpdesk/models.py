@@ -5,6 +5,26 @@ from helpdesk.auth.models import Agent
 from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
 from helpdesk.customers.models import ConsentChange, Customer, CustomerNote, CustomerNoteChange
 from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
+from helpdesk.reports import changes as _stats_changes  # noqa: F401  (registers the listener that marks stats dirty)
+from helpdesk.reports.models import (
+    StatsCategory,
+    StatsClaim,
+    StatsCohort,
+    StatsCustomer,
+    StatsDirty,
+    StatsGap,
+    StatsGroup,
+    StatsRepeat,
+    StatsSalesDay,
+    StatsSalesMonth,
+    StatsSegmentMix,
+    StatsState,
+    StatsSupportDay,
+    StatsTicket,
+    TierChange,
+    TierOverride,
+    TierSlaPolicy,
+)
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchLogState, SearchOutbox, SearchPurge, SearchReader
 from helpdesk.throttle.models import Throttle
@@ -28,6 +48,23 @@ __all__ = [
     "SearchPurge",
     "SelfServiceAttempt",
     "SlaPolicy",
+    "StatsCategory",
+    "StatsClaim",
+    "StatsCohort",
+    "StatsCustomer",
+    "StatsDirty",
+    "StatsGap",
+    "StatsGroup",
+    "StatsRepeat",
+    "StatsSalesDay",
+    "StatsSalesMonth",
+    "StatsSegmentMix",
+    "StatsState",
+    "StatsSupportDay",
+    "StatsTicket",
+    "TierChange",
+    "TierOverride",
+    "TierSlaPolicy",
     "ClaimPhoto",
     "ConsentChange",
     "Customer",

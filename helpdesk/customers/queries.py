@@ -25,6 +25,7 @@ from helpdesk.history.queries import customer_timeline
 from helpdesk.paging import Page, next_offset, parse_offset
 from helpdesk.privacy import masking
 from helpdesk.privacy import store as personal
+from helpdesk.reports.models import StatsCustomer, TierOverride
 from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseLine
 from helpdesk.sales.queries import ItemPage, PurchasedItem, customer_item, find_items, purchases_page
 from helpdesk.tickets.models import OPEN_STATUSES, Ticket
@@ -51,6 +52,10 @@ _HEADER = select(
     select(CustomerNote.updated_at).where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
     select(Agent.name).join(CustomerNote, col(CustomerNote.updated_by_id) == Agent.id)
     .where(CustomerNote.customer_id == Customer.id).scalar_subquery(),
+    # Why the customer has their tier (the reports' tier rule, or a supervisor's override).
+    select(StatsCustomer.tier_reason).where(StatsCustomer.customer_id == Customer.id).scalar_subquery(),
+    select(StatsCustomer.derived_tier).where(StatsCustomer.customer_id == Customer.id).scalar_subquery(),
+    select(TierOverride.summary).where(TierOverride.customer_id == Customer.id).scalar_subquery(),
     Customer.consent_sms,
     Customer.consent_email,
     Customer.consent_whatsapp,
@@ -96,7 +101,8 @@ def _profile(session: Session, code: str) -> tuple[Profile, int, personal.Person
     if header is None:
         raise CustomerNotFound(code)
     (customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count,
-     note, note_at, note_by, consent_sms, consent_email, consent_whatsapp, language, erased_at) = header
+     note, note_at, note_by, tier_reason, tier_derived, tier_override, consent_sms, consent_email, consent_whatsapp,
+     language, erased_at) = header
     record = personal.read(session, code)
     name, phone, email, city = (record.full_name, record.phone, record.email, record.city) if record else (None,) * 4
     return Profile(
@@ -117,6 +123,9 @@ def _profile(session: Session, code: str) -> tuple[Profile, int, personal.Person
         satisfaction_count=int(sat_count),
         open_ticket_count=int(open_count),
         pinned_note=PinnedNote(note or "", note_at, note_by),
+        tier_reason=tier_reason or None,
+        tier_derived=tier_derived,
+        tier_override=tier_override,
         alt_phone_masked=masking.masked(record, masking.RevealField.ALT_PHONE),
         address_masked=masking.masked(record, masking.RevealField.ADDRESS),
         consent_sms=consent_sms,

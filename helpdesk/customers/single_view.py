@@ -46,6 +46,9 @@ class Profile:
     consent_whatsapp: bool = False
     preferred_language: str | None = None
     erased_at: datetime | None = None
+    tier_reason: str | None = None  # why the tier rule gives tier_derived
+    tier_derived: str | None = None
+    tier_override: str | None = None  # a supervisor's override, in a sentence
 
 
 @dataclass

@@ -8,6 +8,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from helpdesk.auth.models import Agent
+from helpdesk.customers.models import Customer
 from helpdesk.history.models import InteractionKind
 from helpdesk.tickets import satisfaction
 from helpdesk.tickets.errors import StaleTicket, TicketInvalid
@@ -53,7 +54,8 @@ def _apply_update(session: Session, ticket: Ticket, data: TicketUpdate, agent_id
     if data.status is not None and data.status != ticket.status:
         events.append(change_status(ticket, data.status, now))
     if data.priority is not None and data.priority != ticket.priority:
-        first_due, resolution_due = sla_due_times(ticket.created_at, sla_targets(session, data.priority))
+        tier = session.get(Customer, ticket.customer_id).tier
+        first_due, resolution_due = sla_due_times(ticket.created_at, sla_targets(session, data.priority, tier=tier))
         events.append((InteractionKind.EVENT, f"Priority: {ticket.priority} → {data.priority}"))
         ticket.priority, ticket.first_response_due, ticket.resolution_due = data.priority, first_due, resolution_due
     if data.unassign or (data.assignee_id is not None and data.assignee_id != ticket.assignee_id):

@@ -98,6 +98,7 @@ class TicketRow:
     sla: str | None = None
     tags: list[str] = field(default_factory=list)
     sla_label: str = ""
+    tier: str | None = None  # the customer's value tier, which set the SLA targets (queues show it)
 
     @property
     def is_open(self) -> bool:
@@ -166,7 +167,7 @@ def queue(session: Session, *, filters: QueueFilters, agent_id: int, now: dateti
     rows = session.exec(
         select(Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.priority, Ticket.updated_at,
                Ticket.resolution_due, Ticket.first_response_due, Ticket.first_responded_at, Ticket.created_at,
-               Customer.code, assignee.name)
+               Customer.code, assignee.name, Customer.tier)
         .join(page_ids, page_ids.c.id == Ticket.id)
         .join(Customer, col(Customer.id) == Ticket.customer_id)
         .join(assignee, assignee.id == Ticket.assignee_id, isouter=True)
@@ -183,7 +184,7 @@ def _queue_row(t, tags: dict[int, list[str]], now: datetime) -> TicketRow:
                              opened_at=t.created_at)
     return TicketRow(number=t.number, subject=t.subject, status=t.status, priority=t.priority, customer_id=t.code,
                      assignee_name=t.name, last_activity=t.updated_at, resolution_due=t.resolution_due, sla=sla,
-                     sla_label=label, tags=tags.get(t.id, []))
+                     sla_label=label, tags=tags.get(t.id, []), tier=t.tier)
 
 
 def view_counts(session: Session, *, agent_id: int, now: datetime) -> dict[str, int]:

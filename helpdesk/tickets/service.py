@@ -15,6 +15,7 @@ from helpdesk.customers.models import Customer
 from helpdesk.history import service as history
 from helpdesk.history.models import Interaction, InteractionKind
 from helpdesk.idempotency import KEY_REUSED, already_done, commit_once, sender_scope
+from helpdesk.reports.tiers import sla_targets_for
 from helpdesk.sales.models import Purchase, PurchaseLine
 from helpdesk.search.models import DocType
 from helpdesk.search.outbox import record_change
@@ -22,7 +23,6 @@ from helpdesk.tickets import numbers
 from helpdesk.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
 from helpdesk.tickets.models import (
     MessageCreate,
-    SlaPolicy,
     Ticket,
     TicketChannel,
     TicketCreate,
@@ -51,12 +51,12 @@ def get_ticket(session: Session, number: str) -> Ticket:
     return ticket
 
 
-def sla_targets(session: Session, priority: str) -> SlaTargets:
-    """The targets for a priority, from the sla_policy table."""
-    policy = session.get(SlaPolicy, priority)
-    if policy is None:
+def sla_targets(session: Session, priority: str, *, tier: str | None = None) -> SlaTargets:
+    """The targets for a priority and the customer's value tier (tier_sla_policy, else the sla_policy table)."""
+    targets = sla_targets_for(session, tier=tier or "standard", priority=priority)
+    if targets is None:
         raise TicketInvalid({"priority": f"No SLA policy exists for priority {priority!r}."})
-    return SlaTargets(policy.first_response_minutes, policy.resolution_minutes)
+    return targets
 
 
 def new_ticket_number(session: Session) -> str:
@@ -106,7 +106,7 @@ def create_ticket(session: Session, customer: Customer, data: TicketCreate, agen
                   idempotency_scope: str | None = None) -> Ticket:
     """The ticket row alone, queued for the index; its first entry is the caller's to write."""
     _check_purchase_line(session, customer, data.purchase_line_id)
-    first_due, resolution_due = sla_due_times(now, sla_targets(session, data.priority))
+    first_due, resolution_due = sla_due_times(now, sla_targets(session, data.priority, tier=customer.tier))
     ticket = Ticket(
         number=new_ticket_number(session), customer_id=customer.id, subject=data.subject, status=TicketStatus.NEW,
         priority=data.priority, channel=data.channel, purchase_line_id=data.purchase_line_id,
