@@ -38,6 +38,7 @@ from helpdesk.db import Database
 from helpdesk.web_helpers import provide_db, provide_settings, refuse_impossible_file_names, refuse_nul_in_address
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
+from helpdesk.i18n.text import Translatable
 from helpdesk.privacy import store as personal
 from helpdesk.privacy.logs import mask_access_log
 from helpdesk.privacy.requests_web import PrivacyRequestController
@@ -197,6 +198,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
+        # Service messages keep their message id for the customer pages (a str subclass): JSON gets the English text.
+        type_encoders={Translatable: str},
         before_send=[_security_headers],
         logging_config=LoggingConfig(log_exceptions="never", disable_stack_trace={404, 401, 403, 422}),
         debug=False,
