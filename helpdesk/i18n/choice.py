@@ -31,9 +31,10 @@ def from_browser(accept_language: str | None) -> str:
     preferred = _by_preference(accept_language or "")
     # Babel matches "hi-IN" to "hi" and "en-GB" to "en"; the first of our languages in the list wins.
     try:
-        return Locale.negotiate(preferred, list(LANGUAGES), sep="-") or DEFAULT_LANGUAGE
+        found = Locale.negotiate(preferred, list(LANGUAGES), sep="-")
     except (UnknownLocaleError, ValueError):
         return DEFAULT_LANGUAGE
+    return found.language if found else DEFAULT_LANGUAGE
 
 
 def page_language(chosen: str | None, accept_language: str | None) -> str:
