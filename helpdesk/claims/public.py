@@ -16,7 +16,12 @@ from helpdesk.claims import queries, self_service, service
 from helpdesk.claims.forms import read_claim_form
 from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT, photo_store
 from helpdesk.customers import service as customers
-from helpdesk.i18n.web import LANGUAGE, PageLanguage, provide_language, remember_language
+from helpdesk.i18n.web import (
+    LANGUAGE,
+    PageLanguage,
+    provide_language,
+    remember_language,
+)
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import DB, AppSettings, idempotency_key
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Self
 
 # How a date reads inside an English sentence (the agents' pages use the same form: 23 Nov 2026).
 ENGLISH_DATE = "%d %b %Y"
@@ -24,7 +24,7 @@ class Translatable(str):
     msgid: str
     values: dict[str, Any]
 
-    def __new__(cls, msgid: str, **values: Any) -> Translatable:
+    def __new__(cls, msgid: str, **values: Any) -> Self:
         english = msgid.format(**{name: _english(value) for name, value in values.items()}) if values else msgid
         text = super().__new__(cls, english)
         text.msgid = msgid
@@ -40,7 +40,7 @@ def _rebuild(msgid: str, values: dict[str, Any]) -> Translatable:
     return Translatable(msgid, **values)
 
 
-def N_(text: str) -> str:  # noqa: N802  (the gettext convention for "extract this, translate it later")
+def N_(text: str) -> str:  # the gettext convention's name for "extract this, translate it later"
     """Mark fixed words (statuses, fault categories) for the catalogue; they stay plain English here.
 
     A customer's page shows them through the `tr` filter, which looks the English words up in its catalogue.

@@ -9,8 +9,8 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect
 
-from helpdesk.i18n.choice import page_language
 from helpdesk.i18n.catalogs import LANGUAGES
+from helpdesk.i18n.choice import page_language
 
 COOKIE = "helpdesk_language"
 # A choice of language is kept for a year; it holds nothing about the customer.
