@@ -16,7 +16,7 @@ from helpdesk.claims import queries, self_service, service
 from helpdesk.claims.forms import read_claim_form
 from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT, photo_store
 from helpdesk.customers import service as customers
-from helpdesk.i18n.web import (
+from helpdesk.i18n.switch import (
     LANGUAGE,
     PageLanguage,
     provide_language,

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from helpdesk.forms import limited_text
 from helpdesk.i18n.text import Translatable
-from helpdesk.i18n.web import LANGUAGE, PageLanguage, remember_language
+from helpdesk.i18n.switch import LANGUAGE, PageLanguage, remember_language
 from helpdesk.auth.guards import agents_only, anyone
 from helpdesk.tickets import properties, queries, satisfaction, service
 from helpdesk.tickets.models import COMMENT_MAX, MessageCreate, Priority, TicketStatus, TicketUpdate

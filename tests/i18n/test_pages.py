@@ -7,7 +7,7 @@ from litestar.testing import TestClient
 from sqlmodel import delete
 
 from helpdesk.claims.models import SelfServiceAttempt
-from helpdesk.i18n.web import COOKIE
+from helpdesk.i18n.switch import COOKIE
 from helpdesk.tickets import satisfaction
 from helpdesk.tickets.models import Ticket
 from tests import factories
