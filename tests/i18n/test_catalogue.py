@@ -7,7 +7,6 @@ import shutil
 from io import BytesIO
 from pathlib import Path
 
-import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
@@ -79,22 +78,3 @@ def test_a_stale_or_missing_catalogue_is_compiled_again(tmp_path):
     catalogs.compile_catalogs(locale_dir)
     with mo_path.open("rb") as mo_file:
         assert read_mo(mo_file)["Continue"].string == "आगे बढ़ें"
-
-
-@pytest.mark.parametrize(("header", "expected"), [
-    ("hi-IN,hi;q=0.9,en;q=0.8", "hi"),
-    ("en-IN,en;q=0.9,hi;q=0.8", "en"),
-    ("en;q=0.5,hi;q=0.9", "hi"),
-    ("mr-IN,hi;q=0.7", "hi"),
-    ("hi;q=0,en", "en"),
-    ("fr-FR", "en"),
-    ("", "en"),
-    ("*;q=bad,,;;", "en"),
-    ("x" * 5000, "en"),
-])
-def test_the_browsers_preference_picks_hindi_only_when_it_comes_before_english(header, expected):
-    from helpdesk.i18n.choice import page_language
-
-    assert page_language(None, header) == expected
-    assert page_language("en", "hi") == "en" and page_language("hi", "en") == "hi"
-    assert page_language("de", header) == expected  # a cookie we never set counts for nothing
