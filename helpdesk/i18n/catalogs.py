@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import logging
+import os
 from datetime import date, datetime
 from functools import cache
 from io import BytesIO
@@ -52,7 +53,10 @@ def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> dict[str, bytes]:
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists() or mo_path.read_bytes() != data:
             try:
-                mo_path.write_bytes(data)
+                # Written beside it and renamed: several workers starting at once never leave half a file.
+                partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+                partial.write_bytes(data)
+                os.replace(partial, mo_path)
                 log.info("compiled the message catalogue %s", mo_path)
             except OSError as exc:
                 log.warning("cannot write %s (%s): using the catalogue compiled in memory", mo_path, exc)
