@@ -38,6 +38,8 @@ from helpdesk.db import Database
 from helpdesk.web_helpers import provide_db, provide_settings, refuse_impossible_file_names, refuse_nul_in_address
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
+from helpdesk.i18n import catalogs
+from helpdesk.i18n.text import Translatable
 from helpdesk.privacy import store as personal
 from helpdesk.privacy.logs import mask_access_log
 from helpdesk.privacy.requests_web import PrivacyRequestController
@@ -105,6 +107,8 @@ def _prepare_storage(settings: Settings, database: Database) -> None:
         log.info("search index directory %s does not exist yet: creating it", settings.index_dir)
         settings.index_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)
+    # The customer pages' message catalogues: a fresh clone has only the .po files (see README, "Languages").
+    catalogs.compile_catalogs()
     database.check()
     migrate.upgrade(database)
     # A wrong key fails here, loudly, before any page could show garbage.
@@ -197,6 +201,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
+        # Service messages keep their message id for the customer pages (a str subclass): JSON gets the English text.
+        type_encoders={Translatable: str},
         before_send=[_security_headers],
         logging_config=LoggingConfig(log_exceptions="never", disable_stack_trace={404, 401, 403, 422}),
         debug=False,

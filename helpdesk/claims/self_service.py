@@ -14,6 +14,7 @@ from helpdesk.audit.models import AuditAction
 from helpdesk.audit.service import Actor, record
 from helpdesk.claims.models import SelfServiceAttempt
 from helpdesk.customers.models import Customer
+from helpdesk.i18n.text import Translatable
 from helpdesk.privacy import store as personal
 from helpdesk.sales.models import Purchase
 from helpdesk.throttle import service as throttle
@@ -26,16 +27,21 @@ VERIFIED_FOR = timedelta(minutes=30)
 # 15 minutes from the limits above. A per-ID cap over a day stops that; an ID that reaches it is locked for a day.
 DAILY_LIMIT = throttle.Limit("warranty-id-day", failures=10, window=timedelta(days=1), lock_for=timedelta(days=1))
 # The same words whichever half was wrong (or whether the ID exists at all): nothing to learn from it.
-NOT_VERIFIED = "We could not match those details. Check the customer ID and the order number or phone digits."
-LOCKED_FOR_THE_DAY = ("This customer ID is locked for today after too many failed attempts. "
-                      "Please try again tomorrow, or call us.")
+NOT_VERIFIED = Translatable("We could not match those details. Check the customer ID and the order number or phone digits.")
+LOCKED_FOR_THE_DAY = Translatable("This customer ID is locked for today after too many failed attempts. "
+                                  "Please try again tomorrow, or call us.")
+TOO_MANY_FROM_CLIENT = Translatable("Too many attempts from this connection. Please wait {minutes} minutes and try again.",
+                                    minutes=int(WINDOW.total_seconds()) // 60)
+TOO_MANY_FOR_CUSTOMER = Translatable("Too many attempts for this customer ID. Please wait {minutes} minutes, or call us.",
+                                     minutes=int(WINDOW.total_seconds()) // 60)
 
 
 class TooManyAttempts(RuntimeError):
     """The rate limit for this customer ID or this client was reached; `retry_after` in seconds."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: Translatable, retry_after: int) -> None:
         super().__init__(message)
+        self.message = message  # str(exc) would be plain English: the page shows it in the customer's language
         self.retry_after = retry_after
 
 
@@ -56,11 +62,9 @@ def check_rate_limit(session: Session, *, customer_key: str, client_key: str, no
     """Raise TooManyAttempts when this ID has failed too often, or this client has tried too often, lately."""
     since = now - WINDOW
     if _recent(session, client_key, since, failures_only=False) >= MAX_ATTEMPTS_PER_CLIENT:
-        raise TooManyAttempts("Too many attempts from this connection. Please wait 15 minutes and try again.",
-                              retry_after=int(WINDOW.total_seconds()))
+        raise TooManyAttempts(TOO_MANY_FROM_CLIENT, retry_after=int(WINDOW.total_seconds()))
     if _recent(session, customer_key, since, failures_only=True) >= MAX_FAILURES_PER_CUSTOMER:
-        raise TooManyAttempts("Too many attempts for this customer ID. Please wait 15 minutes, or call us.",
-                              retry_after=int(WINDOW.total_seconds()))
+        raise TooManyAttempts(TOO_MANY_FOR_CUSTOMER, retry_after=int(WINDOW.total_seconds()))
 
 
 def _second_fact_matches(session: Session, customer: Customer, second_fact: str) -> bool:
