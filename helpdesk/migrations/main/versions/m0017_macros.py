@@ -34,13 +34,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('title')
     )
-    with op.batch_alter_table('ticket', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key('fk_ticket_merged_into_id_ticket', 'ticket', ['merged_into_id'], ['id'])
+    # A plain ADD COLUMN, not a batch copy of the table: on SQLite a copy would break the report_* views over
+    # `ticket`, and a nullable column with a reference is one SQLite adds in place (Alembic cannot say it there).
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE ticket ADD COLUMN merged_into_id INTEGER REFERENCES ticket (id)')
+    else:
+        op.add_column('ticket', sa.Column('merged_into_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_ticket_merged_into_id_ticket', 'ticket', 'ticket', ['merged_into_id'], ['id'])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('ticket', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_ticket_merged_into_id_ticket', type_='foreignkey')
-        batch_op.drop_column('merged_into_id')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint('fk_ticket_merged_into_id_ticket', 'ticket', type_='foreignkey')
+    op.drop_column('ticket', 'merged_into_id')
     op.drop_table('macro')
