@@ -84,24 +84,35 @@ def filled_text(session: Session, *, macro: Macro, ticket: Ticket, agent_id: int
     return placeholders.fill(macro.body, fill_values(session, ticket=ticket, agent_id=agent_id, today=today))
 
 
-def reply_with_macro(session: Session, *, ticket: Ticket, data: MessageCreate, macro_id: int, agent_id: int,
-                     version: int | None) -> Interaction:
-    """Add the reply, then apply what the macro sets, each change recorded in the thread by the ticket services.
+MACROS_PER_REPLY = 5
 
-    The macro's status goes with the message itself (unless the agent chose one); priority and tags follow as a
-    property change, so each shows in the thread and the ticket is queued for the search index again.
+
+def reply_with_macros(session: Session, *, ticket: Ticket, data: MessageCreate, macro_ids: list[int], agent_id: int,
+                      version: int | None) -> Interaction:
+    """Add the reply, then apply what its macros set, each change recorded in the thread by the ticket services.
+
+    With several macros in one reply, the last one that sets a status (or priority) wins and their tags add up.
+    The status goes with the message itself (unless the agent chose one); priority and tags follow as a property
+    change, so each shows in the thread and the ticket is queued for the search index again.
     """
-    macro = session.get(Macro, macro_id)
-    if macro is None:
-        raise MacroInvalid({"macro": "That macro was deleted meanwhile; the text stays, send it without the macro."})
-    if unknown := _unknown_tags(session, macro.tags):
-        raise MacroInvalid({"macro": f"The macro names tag(s) that no longer exist: {', '.join(unknown)}."})
-    if data.status is None and macro.set_status and macro.set_status != ticket.status:
-        data = data.model_copy(update={"status": macro.set_status})
+    if len(macro_ids) > MACROS_PER_REPLY:
+        raise MacroInvalid({"macro": f"At most {MACROS_PER_REPLY} macros in one reply."})
+    found = {macro.id: macro for macro in session.exec(select(Macro).where(col(Macro.id).in_(macro_ids))).all()}
+    if missing := [macro_id for macro_id in macro_ids if macro_id not in found]:
+        raise MacroInvalid({"macro": f"{len(missing)} of the macros in the reply was deleted meanwhile; the text stays: "
+                                     "send it without the macro (clear the choice) or insert another."})
+    macros = [found[macro_id] for macro_id in macro_ids]
+    tags = sorted({tag for macro in macros for tag in macro.tags})
+    if unknown := _unknown_tags(session, tags):
+        raise MacroInvalid({"macro": f"A macro names tag(s) that no longer exist: {', '.join(unknown)}."})
+    status = next((macro.set_status for macro in reversed(macros) if macro.set_status), None)
+    priority = next((macro.set_priority for macro in reversed(macros) if macro.set_priority), None)
+    if data.status is None and status and status != ticket.status:
+        data = data.model_copy(update={"status": status})
     entry = tickets.add_message(session, ticket=ticket, data=data, agent_id=agent_id, version=version)
     session.refresh(ticket)
-    tags = sorted(set(properties.ticket_tags(session, ticket.id)) | set(macro.tags)) if macro.tags else None
-    if macro.set_priority or tags is not None:
+    wanted_tags = sorted(set(properties.ticket_tags(session, ticket.id)) | set(tags)) if tags else None
+    if priority or wanted_tags is not None:
         properties.update_ticket(session, ticket=ticket, agent_id=agent_id,
-                                 data=TicketUpdate(version=ticket.version, priority=macro.set_priority, tags=tags))
+                                 data=TicketUpdate(version=ticket.version, priority=priority, tags=wanted_tags))
     return entry

@@ -70,10 +70,19 @@
         var start = area.selectionStart, end = area.selectionEnd;
         area.value = area.value.slice(0, start) + macro.text + area.value.slice(end);
         area.selectionStart = area.selectionEnd = start + macro.text.length;
-        root.querySelector("input[name=macro_id]").value = String(macro.macro_id);
+        var ids = root.querySelector("#macro-ids");
+        if (!ids.querySelector("input[value='" + String(macro.macro_id) + "']")) {
+          var field = document.createElement("input");
+          field.type = "hidden";
+          field.name = "macro_id";
+          field.value = String(macro.macro_id);
+          ids.appendChild(field);
+        }
+        root.querySelector("#macro-clear").hidden = false;
         box(root).value = "";
         close(root);
-        say(root, "Inserted “" + macro.title + "”." + (macro.effects ? " Sending also sets " + macro.effects + "." : ""));
+        say(root, "Inserted “" + macro.title + "”." + (macro.effects ? " Sending also sets " + macro.effects + "." : "") +
+            (ids.children.length > 1 ? " (" + ids.children.length + " macros in this reply.)" : ""));
         area.focus();
       })
       .catch(function () { say(root, "The macro could not be loaded; reload the page and try again."); });
@@ -111,6 +120,14 @@
   document.addEventListener("focusout", function (event) {
     var root = picker();
     if (root && event.target === box(root)) close(root);
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("#macro-clear")) return;
+    var root = picker();
+    root.querySelector("#macro-ids").textContent = "";
+    root.querySelector("#macro-clear").hidden = true;
+    say(root, "The reply keeps its text; sending it changes nothing else.");
   });
 
   document.addEventListener("mousedown", function (event) {

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from helpdesk.forms import limited_text
 from helpdesk.auth.guards import agents_only, anyone
 from helpdesk.macros import queries as macro_queries, service as macros
+from helpdesk.macros.forms import macros_in
 from helpdesk.tickets import merging, properties, queries, satisfaction, service
 from helpdesk.tickets.models import COMMENT_MAX, MessageCreate, Priority, TicketStatus, TicketUpdate
 from helpdesk.timeutil import shop_today, utcnow
@@ -100,10 +101,10 @@ class TicketController(Controller):
             version = _int_or_none(data.get("version"))
             try:
                 message = MessageCreate.model_validate(data)
-                if macro_id := _int_or_none(data.get("macro_id")):
-                    # A reply with a macro in it: what the macro sets goes through the ticket services too.
-                    macros.reply_with_macro(session, ticket=ticket, data=message, macro_id=macro_id,
-                                            agent_id=request.user.id, version=version)
+                if macro_ids := macros_in(data):
+                    # A reply with macros in it: what they set goes through the ticket services too.
+                    macros.reply_with_macros(session, ticket=ticket, data=message, macro_ids=macro_ids,
+                                             agent_id=request.user.id, version=version)
                 else:
                     service.add_message(session, ticket=ticket, data=message, agent_id=request.user.id, version=version)
             except REFUSED as exc:

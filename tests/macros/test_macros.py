@@ -227,3 +227,30 @@ def test_filling_a_macro_for_a_bad_ticket_number_is_a_4xx(client, boss):
     assert client.get(f"/macros/{2**40}/filled", params={"ticket": "T-1"}).status_code == 400
     # Keep the date of the Hindi macro test's warranty end honest: 24 months from 15 Jan 2026.
     assert date(2026, 1, 15) + timedelta(days=730) == date(2028, 1, 15)
+
+
+def test_two_macros_in_one_reply_add_their_tags_and_the_last_status_wins(db, boss, client, tags):
+    customer = factories.customer(db, name="Farhan Ali")
+    ticket = factories.ticket(db, customer, subject="Two macros", status="open")
+    first, second = f"First {secrets.token_hex(2)}", f"Second {secrets.token_hex(2)}"
+    assert _save_macro(boss, {"title": first, "language": "en", "body": "One.", "set_status": "pending",
+                              "set_tags": tags[0]}).status_code == 303
+    assert _save_macro(boss, {"title": second, "language": "en", "body": "Two.", "set_status": "solved",
+                              "set_tags": tags[1]}).status_code == 303
+    page = client.get(f"/tickets/{ticket.number}")
+    version = parse(page.text).css_first("#message-form input[name=version]").attributes["value"]
+    response = client.post(f"/tickets/{ticket.number}/messages", follow_redirects=False, data={
+        "kind": "reply", "body": "One. Two.", "version": version, "_csrf_token": csrf_from(page.text),
+        "macro_id": [str(_macro_id(boss, first)), str(_macro_id(boss, second))]})
+    assert response.status_code == 303
+    with db.read() as session:
+        assert session.get(Ticket, ticket.id).status == "solved"
+    assert sorted(texts(parse(client.get(f"/tickets/{ticket.number}").text), "#ticket-tags .tag")) == sorted(tags)
+
+
+def test_a_forged_macro_field_is_a_message_not_a_500(db, client):
+    ticket = factories.ticket(db, factories.customer(db, name="Forged Macro"), subject="Forged")
+    for forged in ("abc", "99999999999999999999", "-1"):
+        response = _send(client, ticket, "Hello", **{"macro_id": forged})
+        assert response.status_code == 400, forged
+        assert "not understood" in parse(response.text).css_first("#macro-error").text()
