@@ -39,7 +39,7 @@ def _unknown_tags(session: Session, names: list[str]) -> list[str]:
     return [name for name in names if name not in known]
 
 
-def save_macro(session: Session, *, data: MacroInput, agent_id: int, macro: Macro | None = None) -> Macro:
+def save_macro(session: Session, *, data: MacroInput, agent_id: int | None, macro: Macro | None = None) -> Macro:
     """Create a macro (or change `macro`) and commit; refused when the title is taken or a tag is unknown."""
     errors = {}
     taken = session.exec(select(Macro.id).where(Macro.title == data.title)).first()
