@@ -31,6 +31,7 @@ class LookupResult:
 
     query: str
     customer_id: str | None = None
+    phone: str | None = None  # a number nobody has: the agent may register the caller with it
     choices: list[LookupChoice] = field(default_factory=list)
     message: str | None = None
     kind: str = "none"  # "id", "phone", "invalid", "empty", "not_found"
@@ -91,7 +92,8 @@ def customers_by_phone(session: Session, phone: str) -> list[LookupChoice]:
 def _lookup_phone(session: Session, text: str, phone: str) -> LookupResult:
     choices = customers_by_phone(session, phone)
     if not choices:
-        return LookupResult(query=text, kind="not_found", message=f"No customer has the number {phones.mask(phone)} on file.")
+        return LookupResult(query=text, kind="not_found", phone=phone,
+                            message=f"No customer has the number {phones.mask(phone)} on file.")
     if len(choices) == 1:
         return LookupResult(query=text, kind="phone", customer_id=choices[0].customer_id, choices=choices)
     return LookupResult(

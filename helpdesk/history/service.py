@@ -67,6 +67,30 @@ def ticket_changed(session: Session, ticket_id: int) -> None:
     record_change(session, DocType.TICKET, ticket_id)
 
 
+MOVE_BATCH = 500
+
+
+def move_entries(session: Session, entry_ids: Sequence[int], *, to_customer_id: int) -> int:
+    """Move these entries to another customer's history (a merge, or its undo) inside the caller's transaction.
+
+    Each is queued for the search index again, so it is found under its new customer once the caller commits.
+    Returns how many moved.
+    """
+    ids = sorted(set(entry_ids))
+    moved = 0
+    for start in range(0, len(ids), MOVE_BATCH):
+        batch = ids[start:start + MOVE_BATCH]
+        moved += session.execute(update(_I).where(_I.c.id.in_(batch)).values(customer_id=to_customer_id)).rowcount
+    if ids:
+        # One queued change through the usual door (it also wakes the indexer on commit), the rest in one statement.
+        record_change(session, DocType.INTERACTION, ids[0])
+        now = utcnow()
+        session.execute(insert(SearchOutbox.__table__), [
+            {"doc_type": DocType.INTERACTION.value, "doc_id": entry_id, "created_at": now} for entry_id in ids[1:]
+        ] or [])
+    return moved
+
+
 def insert_many(connection: Connection, rows: Sequence[dict[str, Any]], *, queue_for_index: bool = True) -> None:
     """Bulk loaders' door (demo data, imports): many entries in one statement, each queued for the index.
 

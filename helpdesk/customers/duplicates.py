@@ -1,0 +1,149 @@
+"""Duplicate customers: find who a new or edited customer may be the same person as, and the supervisors' queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from helpdesk.customers.errors import CustomerNotFound, MergeRefused
+from helpdesk.customers.models import CandidateStatus, Customer, DuplicateCandidate
+from helpdesk.customers.names import similar_names
+from helpdesk.paging import Page, next_offset, parse_offset
+from helpdesk.privacy import store as personal
+from helpdesk.timeutil import utcnow
+
+QUEUE_PAGE = 25
+
+
+class Reason:
+    PHONE = "phone"
+    EMAIL = "email"
+    NAME = "name"
+
+
+@dataclass(frozen=True)
+class Match:
+    """Another customer who may be the same person, and why."""
+
+    customer_id: str
+    reasons: tuple[str, ...]
+
+
+def find_matches(session: Session, details: personal.PersonalDetails, *, exclude: str | None = None) -> list[Match]:
+    """Customers sharing a phone or e-mail with these details, or with a very similar name and the same PIN code.
+
+    Names are compared in memory only (decrypted by the personal store), never logged. Merged customers are left
+    out: their ID already leads to the survivor.
+    """
+    reasons: dict[str, list[str]] = {}
+    for phone in {details.phone, details.alt_phone} - {None, ""}:
+        for code in personal.codes_by_phone(session, phone):
+            reasons.setdefault(code, []).append(Reason.PHONE)
+    if details.email:
+        for code in personal.codes_by_email(session, details.email):
+            reasons.setdefault(code, []).append(Reason.EMAIL)
+    if details.full_name and details.pin_code:
+        neighbours = [code for code in personal.codes_by_pin(session, details.pin_code) if code != exclude]
+        for code, other in personal.read_many(session, neighbours).items():
+            if similar_names(details.full_name, other.full_name):
+                reasons.setdefault(code, []).append(Reason.NAME)
+    reasons.pop(exclude, None)
+    if not reasons:
+        return []
+    live = set(session.execute(select(Customer.code).where(col(Customer.code).in_(list(reasons)),
+                                                            col(Customer.merged_into_id).is_(None))).scalars())
+    return [Match(code, tuple(dict.fromkeys(why))) for code, why in sorted(reasons.items()) if code in live]
+
+
+def flag_new_customer(session: Session, customer_id: int) -> list[Match]:
+    """Put a new (or changed) customer in the supervisors' queue beside everyone they may duplicate.
+
+    For every door that creates customers (the registration form, the POS API, imports): call it in the same
+    transaction, after the personal record is saved. A pair already in the queue (or dismissed) is left as it is.
+    """
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise CustomerNotFound(str(customer_id))
+    details = personal.read(session, customer.code)
+    if details is None:
+        return []
+    matches = find_matches(session, details, exclude=customer.code)
+    if not matches:
+        return []
+    row_ids = dict(session.execute(select(Customer.code, Customer.id)
+                                   .where(col(Customer.code).in_([m.customer_id for m in matches]))).all())
+    for match in matches:
+        first, second = sorted((customer.id, row_ids[match.customer_id]))
+        known = session.execute(select(DuplicateCandidate.id).where(
+            DuplicateCandidate.first_id == first, DuplicateCandidate.second_id == second)).first()
+        if known is None:
+            session.add(DuplicateCandidate(first_id=first, second_id=second, reasons=",".join(match.reasons)))
+    session.flush()
+    return matches
+
+
+# --- the queue ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class CandidateRow:
+    id: int
+    first_code: str
+    second_code: str
+    first_name: str
+    second_name: str
+    reasons: list[str]
+    found_at: datetime
+
+
+def open_candidates(session: Session, *, cursor: str | None = None) -> Page[CandidateRow]:
+    """The open pairs, oldest first, with their names (shown as the customer page shows them): two queries."""
+    offset = parse_offset(cursor)
+    first, second = Customer.__table__.alias("first"), Customer.__table__.alias("second")
+    D = DuplicateCandidate.__table__
+    rows = session.execute(
+        select(D.c.id, first.c.code, second.c.code, D.c.reasons, D.c.found_at)
+        .join(first, first.c.id == D.c.first_id).join(second, second.c.id == D.c.second_id)
+        .where(D.c.status == CandidateStatus.OPEN, first.c.merged_into_id.is_(None), second.c.merged_into_id.is_(None))
+        .order_by(D.c.found_at, D.c.id).limit(QUEUE_PAGE + 1).offset(offset)
+    ).all()
+    shown = rows[:QUEUE_PAGE]
+    records = personal.read_many(session, [code for row in shown for code in row[1:3]])
+
+    def name(code: str) -> str:
+        record = records.get(code)
+        return (record.full_name if record else None) or "(no name on file)"
+
+    items = [CandidateRow(row.id, row[1], row[2], name(row[1]), name(row[2]), row.reasons.split(","), row.found_at)
+             for row in shown]
+    return Page(items=items, next_cursor=next_offset(offset, QUEUE_PAGE, len(rows)))
+
+
+def open_count(session: Session) -> int:
+    """How many pairs wait for a supervisor."""
+    return session.execute(select(func.count()).select_from(DuplicateCandidate)
+                           .where(DuplicateCandidate.status == CandidateStatus.OPEN)).scalar_one()
+
+
+def dismiss(session: Session, candidate_id: int, *, agent_id: int) -> None:
+    """Not the same person: the pair leaves the queue and is not flagged again. Commits."""
+    candidate = session.get(DuplicateCandidate, candidate_id)
+    if candidate is None:
+        raise MergeRefused({"form": "That pair is not in the queue."})
+    if candidate.status != CandidateStatus.OPEN:
+        raise MergeRefused({"form": f"That pair was already {candidate.status}."})
+    candidate.status, candidate.closed_at, candidate.closed_by_id = CandidateStatus.DISMISSED, utcnow(), agent_id
+    session.add(candidate)
+    session.commit()
+
+
+def close_for_merge(session: Session, first_id: int, second_id: int, *, agent_id: int) -> None:
+    """The pair was merged: it leaves the queue (inside the merge's transaction)."""
+    low, high = sorted((first_id, second_id))
+    session.execute(update(DuplicateCandidate).where(
+        DuplicateCandidate.first_id == low, DuplicateCandidate.second_id == high,
+        DuplicateCandidate.status == CandidateStatus.OPEN,
+    ).values(status=CandidateStatus.MERGED, closed_at=utcnow(), closed_by_id=agent_id))
