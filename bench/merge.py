@@ -73,18 +73,20 @@ def run(db_dir: Path, entries: int, rounds: int) -> None:
     layout = IndexLayout(settings.index_dir)
     rebuild(database, layout)
     indexer = Indexer(database, layout, SearchEngine(layout))
-    merge_times, undo_times = [], []
+    merge_times, undo_times, merge_cpu = [], [], []
     for round_number in range(rounds):
         survivor = _customer_with_history(database, 10, f"keep{round_number}")
         duplicate = _customer_with_history(database, entries, f"dupe{round_number}")
         _catch_up(indexer)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with database.write() as session:
             outcome = merging.merge_customers(session, survivor_code=survivor, merged_code=duplicate, choices={},
                                               actor=SYSTEM)
         _catch_up(indexer)
         merge_times.append(time.perf_counter() - started)
+        # On a shared machine the wall clock includes waiting for the CPU; this process's own CPU time does not.
+        merge_cpu.append(time.process_time() - cpu)
         with database.read() as session:
             found = search.search(session, indexer.engine, SearchParams(q=f"dupe{round_number}", customer=survivor))
         assert found.total >= entries, f"the survivor's search finds {found.total} of {entries} entries"
@@ -94,10 +96,11 @@ def run(db_dir: Path, entries: int, rounds: int) -> None:
             merging.undo_merge(session, merge_id=outcome.merge.id, actor=SYSTEM)
         _catch_up(indexer)
         undo_times.append(time.perf_counter() - started)
-        print(f"round {round_number + 1}: merge {merge_times[-1]:.2f} s, undo {undo_times[-1]:.2f} s "
+        print(f"round {round_number + 1}: merge {merge_times[-1]:.2f} s (cpu {merge_cpu[-1]:.2f} s), undo {undo_times[-1]:.2f} s "
               f"({entries:,} entries, index included)")
     print(f"merge of a customer with {entries:,} history entries, index included: "
-          f"median {statistics.median(merge_times):.2f} s, max {max(merge_times):.2f} s (target < 2 s)")
+          f"median {statistics.median(merge_times):.2f} s, max {max(merge_times):.2f} s, "
+          f"cpu median {statistics.median(merge_cpu):.2f} s (target < 2 s)")
     print(f"undo: median {statistics.median(undo_times):.2f} s, max {max(undo_times):.2f} s")
     database.dispose()
 

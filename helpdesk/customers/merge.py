@@ -169,8 +169,18 @@ def merge_customers(session: Session, *, survivor_code: str, merged_code: str, c
     _mark_for_reports(session, [survivor.id, merged.id], moved["purchase"])
     audit.record(session, actor=actor, action=AuditAction.MERGE, customer_code=survivor_code, reference=merged_code,
                  details=f"merged {merged_code} into {survivor_code}: {summary}")
+    _forget_expired_snapshots(session)
     session.commit()
     return MergeOutcome(record, survivor_code, merged_code, counts)
+
+
+def _forget_expired_snapshots(session: Session) -> None:
+    """Personal data is kept for undoing only as long as an undo is possible: each merge clears the expired copies."""
+    expired = session.execute(select(CustomerMerge.id).where(
+        CustomerMerge.merged_at < utcnow() - timedelta(days=MERGE_UNDO_DAYS),
+        col(CustomerMerge.undone_at).is_(None))).scalars().all()
+    if expired:
+        personal.drop_merge_snapshots(session, expired)
 
 
 def undo_deadline(merge: CustomerMerge):

@@ -217,6 +217,13 @@ def drop_merge_snapshot(session: Session, merge_id: int) -> None:
     session.execute(delete(MergeSnapshot).where(MergeSnapshot.merge_id == merge_id))
 
 
+def drop_merge_snapshots(session: Session, merge_ids: Iterable[int]) -> None:
+    """Forget the records kept for merges that can no longer be undone (past their undo window)."""
+    merge_ids = sorted(set(merge_ids))
+    for start in range(0, len(merge_ids), REENCRYPT_BATCH):
+        session.execute(delete(MergeSnapshot).where(MergeSnapshot.merge_id.in_(merge_ids[start:start + REENCRYPT_BATCH])))
+
+
 def erase_merge_snapshots(session: Session, code: str) -> list[int]:
     """Delete every merge snapshot holding this customer's data (erasure); returns the merges that lose theirs."""
     merge_ids = list(session.execute(select(MergeSnapshot.merge_id).where(MergeSnapshot.customer_code == code)).scalars())
@@ -266,10 +273,12 @@ def check_keys(session: Session) -> None:
 
 
 def key_usage(session: Session) -> dict[str, int]:
-    """How many stored values each key id protects (retire a key only at zero)."""
+    """How many stored values each key id protects (retire a key only at zero).
+
+    Merge snapshots count too: they are not re-encrypted, so a key they use stays until they expire (30 days).
+    """
     usage: dict[str, int] = {}
-    for name in PERSONAL_FIELDS:
-        column = _R.c[name]
+    for column in (*(_R.c[name] for name in PERSONAL_FIELDS), MergeSnapshot.__table__.c.details):
         # Tokens are "v1.<key id>.<data>": the key id is the text between the first two dots.
         for token, count in session.execute(
             select(func.substr(column, 1, 12), func.count()).where(column.is_not(None))
