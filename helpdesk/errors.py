@@ -78,6 +78,10 @@ def customer_merged(request: Request, exc: CustomerMerged) -> Response:
     path = request.url.path
     if path.rstrip("/") == f"/customers/{exc.code}":
         return Redirect(f"/customers/{exc.survivor_code}?merged_from={exc.code}", status_code=303)
+    if exc.code not in path:
+        # The ID came in a body or a query (a new ticket for it, say): the sender must decide to use the survivor.
+        return _error_response(request, 409, "Customer merged", f"{exc} Use the survivor's ID.",
+                               {"extra": [{"key": "customer_id", "message": str(exc)}], "merged_into": exc.survivor_code})
     target = path.replace(exc.code, exc.survivor_code, 1) + (f"?{request.url.query}" if request.url.query else "")
     return Redirect(target, status_code=307, headers={"X-Merged-Into": exc.survivor_code})
 

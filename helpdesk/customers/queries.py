@@ -67,7 +67,8 @@ _HEADER = select(
     select(_SURVIVOR.c.code).where(_SURVIVOR.c.id == Customer.merged_into_id).scalar_subquery(),
 ).where(Customer.code == bindparam("code"))
 
-_ROW_ID = select(Customer.id).where(Customer.code == bindparam("code"))
+_ROW_ID = select(Customer.id, select(_SURVIVOR.c.code).where(_SURVIVOR.c.id == Customer.merged_into_id).scalar_subquery()
+                 ).where(Customer.code == bindparam("code"))
 
 _CLAIMS = (
     select(WarrantyClaim.number, Product.name, Product.model_number, WarrantyClaim.status, WarrantyClaim.eligibility,
@@ -151,11 +152,13 @@ def claims_page(session: Session, customer_id: int, *, cursor: str | None = None
 
 
 def customer_row_id(session: Session, code: str) -> int:
-    """The customer's row id for a (validated) customer ID, or CustomerNotFound."""
-    row_id = session.execute(_ROW_ID, {"code": code}).scalar()
-    if row_id is None:
+    """The customer's row id for a (validated) customer ID; CustomerNotFound, or CustomerMerged for a merged one."""
+    row = session.execute(_ROW_ID, {"code": code}).first()
+    if row is None:
         raise CustomerNotFound(code)
-    return row_id
+    if row[1] is not None:
+        raise CustomerMerged(code, row[1])
+    return row[0]
 
 
 class CustomerList(StrEnum):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from helpdesk import ids, phones
-from helpdesk.customers.errors import CustomerNotFound
+from helpdesk.customers.errors import CustomerMerged, CustomerNotFound
 from helpdesk.customers.models import Customer
 from helpdesk.privacy import store as personal
 
@@ -106,6 +106,15 @@ def get_customer(session: Session, code: str) -> Customer:
     customer = session.exec(select(Customer).where(Customer.code == code)).first()
     if customer is None:
         raise CustomerNotFound(code)
+    return customer
+
+
+def active_customer(session: Session, code: str) -> Customer:
+    """The customer to add work to: CustomerNotFound, or CustomerMerged when the ID now leads to a survivor."""
+    customer = get_customer(session, code)
+    if customer.merged_into_id is not None:
+        survivor = session.get(Customer, customer.merged_into_id)
+        raise CustomerMerged(code, survivor.code)
     return customer
 
 

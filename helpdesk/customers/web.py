@@ -165,7 +165,7 @@ class CustomerController(Controller):
         code = canonical_id(customer_id)
         form = {"note": str(data.get("note") or ""), "previous": str(data.get("previous") or "")}
         with db.write() as session:
-            customer = service.get_customer(session, code)
+            customer = service.active_customer(session, code)
             try:
                 notes.set_pinned_note(session, customer=customer, text=form["note"], previous=form["previous"],
                                       agent_id=request.user.id)
@@ -184,7 +184,7 @@ class CustomerController(Controller):
         code = canonical_id(customer_id)
         data = {**data, "open_ticket": data.get("open_ticket") in ("1", "on", "true")}
         with db.write() as session:
-            customer = service.get_customer(session, code)
+            customer = service.active_customer(session, code)
             try:
                 logged = calls.log_call(session, customer=customer, data=CallLog.model_validate(data),
                                         agent_id=request.user.id)
@@ -203,7 +203,7 @@ class CustomerController(Controller):
         """Open the ticket and go to it."""
         code = canonical_id(customer_id)
         with db.write() as session:
-            customer = service.get_customer(session, code)
+            customer = service.active_customer(session, code)
             try:
                 ticket = tickets.open_ticket(session, customer=customer, data=TicketCreate.model_validate(data),
                                              agent_id=request.user.id)

@@ -218,3 +218,40 @@ def test_erasing_either_customer_clears_the_merge_snapshot(store, boss):
         assert personal.read_merge_snapshot(session, outcome.merge.id) is None
         with pytest.raises(MergeRefused, match="erased"):
             merging.undo_merge(session, merge_id=outcome.merge.id, actor=actor)
+
+
+def test_work_for_a_merged_id_goes_to_the_survivor_or_is_refused_with_its_id(store, boss, client_for):
+    keep, dupe = _pair(store, "ibex")
+    with store.db.write() as session:
+        merging.merge_customers(session, survivor_code=keep.code, merged_code=dupe.code, choices={},
+                                actor=Actor.agent(boss))
+    client = client_for(store, make_agent(store.db, "Late Agent"))
+    page = f"/customers/{keep.code}"
+    form = client.get(f"/customers/{dupe.code}/call-form", follow_redirects=False)
+    assert form.status_code == 307 and form.headers["location"] == f"{page}/call-form"
+    logged = post_form(client, page, f"/customers/{dupe.code}/calls", {"summary": "Stale tab", "outcome": "resolved"})
+    assert logged.status_code == 307 and logged.headers["location"] == f"{page}/calls"
+    api = client.post("/api/tickets", json={"customer_id": dupe.code, "subject": "Via old ID", "body": "x",
+                                            "channel": "phone", "priority": "normal"},
+                      headers={"x-csrftoken": parse(client.get(page).text).css_first("input[name=_csrf_token]")
+                               .attributes["value"]})
+    assert api.status_code == 409 and api.json()["merged_into"] == keep.code
+    with store.db.read() as session:
+        assert _counts(store, dupe.id)["Ticket"] == 0
+
+
+def test_snapshots_of_merges_past_their_undo_window_are_dropped(store, boss):
+    actor = Actor.agent(boss)
+    keep, dupe = _pair(store, "eland")
+    with store.db.write() as session:
+        old = merging.merge_customers(session, survivor_code=keep.code, merged_code=dupe.code, choices={}, actor=actor)
+    with store.db.write() as session:
+        session.execute(update(CustomerMerge).where(CustomerMerge.id == old.merge.id)
+                        .values(merged_at=old.merge.merged_at - timedelta(days=31)))
+        session.commit()
+    other_keep, other_dupe = _pair(store, "hyrax")
+    with store.db.write() as session:
+        merging.merge_customers(session, survivor_code=other_keep.code, merged_code=other_dupe.code, choices={},
+                                actor=actor)
+    with store.db.read() as session:
+        assert personal.read_merge_snapshot(session, old.merge.id) is None
