@@ -47,6 +47,7 @@ def test_an_unknown_caller_is_registered_and_their_call_logged(signed_in_page):
     page.wait_for_url(f"**/customers/{code}")
     expect(page.locator("h1.customer-name")).to_have_text("Farhan Qureshi")
     page.click("#log-call")
+    expect(page.locator("#call-summary")).to_be_focused()  # the form is swapped in and ready
     page.fill("#call-summary", "First call: registered, asked about delivery")
     page.select_option("#call-outcome", "resolved")
     page.click("#call-form button[type=submit]")

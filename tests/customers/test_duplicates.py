@@ -96,3 +96,13 @@ def test_the_queue_lists_pairs_for_supervisors_and_dismiss_takes_one_out(db, sup
     again = post_form(supervisor, QUEUE, f"{QUEUE}/{candidate_id}/dismiss", {})
     assert again.status_code == 409
     assert post_form(supervisor, QUEUE, f"{QUEUE}/999999999/dismiss", {}).status_code == 409
+
+
+def test_the_queue_is_a_page_a_partial_for_htmx_and_a_page_when_boosted(supervisor):
+    plain = supervisor.get(QUEUE)
+    assert "<html" in plain.text and parse(plain.text).css_first("#duplicate-rows") is not None
+    partial = supervisor.get(QUEUE, headers={"HX-Request": "true"})
+    assert "<html" not in partial.text and parse(partial.text).css_first("#duplicate-rows") is not None
+    assert partial.headers["vary"] == "HX-Request"
+    boosted = supervisor.get(QUEUE, headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.text
