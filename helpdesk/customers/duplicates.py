@@ -85,6 +85,45 @@ def flag_new_customer(session: Session, customer_id: int) -> list[Match]:
     return matches
 
 
+def scan_all(session: Session) -> int:
+    """Flag every pair among the customers already on file (after an upgrade or an import); commits.
+
+    Returns how many pairs were added to the queue. Pairs already known (open, dismissed or merged) are kept as
+    they are.
+    """
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for field, reason in (("phone", Reason.PHONE), ("alt_phone", Reason.PHONE), ("email", Reason.EMAIL)):
+        for group in personal.groups_sharing(session, field):
+            for pair in _pairs(group):
+                reasons.setdefault(pair, []).append(reason)
+    for group in personal.groups_sharing(session, "pin_code"):
+        names = {code: details.full_name for code, details in personal.read_many(session, group).items()}
+        for first, second in _pairs(group):
+            if similar_names(names.get(first), names.get(second)):
+                reasons.setdefault((first, second), []).append(Reason.NAME)
+    codes = sorted({code for pair in reasons for code in pair})
+    row_ids: dict[str, int] = {}
+    for start in range(0, len(codes), 500):
+        row_ids.update(session.execute(select(Customer.code, Customer.id).where(
+            col(Customer.code).in_(codes[start:start + 500]), col(Customer.merged_into_id).is_(None))).all())
+    known = set(session.execute(select(DuplicateCandidate.first_id, DuplicateCandidate.second_id)).all())
+    added = 0
+    for (first, second), why in sorted(reasons.items()):
+        if first in row_ids and second in row_ids:
+            pair = tuple(sorted((row_ids[first], row_ids[second])))
+            if pair not in known:
+                session.add(DuplicateCandidate(first_id=pair[0], second_id=pair[1], reasons=",".join(dict.fromkeys(why))))
+                known.add(pair)
+                added += 1
+    session.commit()
+    return added
+
+
+def _pairs(codes: list[str]) -> list[tuple[str, str]]:
+    ordered = sorted(set(codes))
+    return [(a, b) for index, a in enumerate(ordered) for b in ordered[index + 1:]]
+
+
 # --- the queue ----------------------------------------------------------------------------------------
 
 

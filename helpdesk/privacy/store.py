@@ -153,6 +153,30 @@ def codes_by_pin(session: Session, pin_code: str, *, limit: int = 500) -> list[s
     ).scalars())
 
 
+def groups_sharing(session: Session, field: str, *, largest: int = 200) -> Iterator[list[str]]:
+    """Customers who share a value of an indexed field (phone, alt_phone, email, pin_code), group by group.
+
+    For scanning existing records for duplicates; a value shared by more than `largest` customers (a shop's own
+    number, a big town's PIN code) is skipped: pairs among so many say nothing.
+    """
+    if field not in INDEXED_FIELDS:
+        raise ValueError(f"{field} has no blind index")
+    column = _R.c[f"{field}_index"]
+    shared = select(column).where(column.is_not(None)).group_by(column).having(func.count() > 1).subquery()
+    rows = session.execute(select(column, _R.c.customer_code).where(column.in_(select(shared.c[0])))
+                           .order_by(column, _R.c.customer_code))
+    group: list[str] = []
+    current = None
+    for value, code in rows:
+        if value != current:
+            if 1 < len(group) <= largest:
+                yield group
+            group, current = [], value
+        group.append(code)
+    if 1 < len(group) <= largest:
+        yield group
+
+
 # --- writing --------------------------------------------------------------------------------------
 
 

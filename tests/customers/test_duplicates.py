@@ -106,3 +106,25 @@ def test_the_queue_is_a_page_a_partial_for_htmx_and_a_page_when_boosted(supervis
     assert partial.headers["vary"] == "HX-Request"
     boosted = supervisor.get(QUEUE, headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in boosted.text
+
+
+def test_scanning_the_customers_on_file_queues_each_pair_once(db):
+    from helpdesk.customers.models import DuplicateCandidate
+    from sqlmodel import select
+
+    phone, email = unique_phone(), unique_email("scan")
+    a = person(db, name="Scan Alpha", phone=phone)
+    b = person(db, name="Scan Beta", phone=phone, email=email)
+    c = person(db, name="Scan Gamma", phone=unique_phone(), email=email)
+    d = person(db, name="नरेश चौहान", phone=unique_phone(), pin_code="302039")
+    e = person(db, name="Naresh Chauhan", phone=unique_phone(), pin_code="302039")
+    with db.write() as session:
+        assert duplicates.scan_all(session) >= 3
+    with db.write() as session:
+        assert duplicates.scan_all(session) == 0  # known pairs stay as they are
+        rows = session.exec(select(DuplicateCandidate)).all()
+    found = {(row.first_id, row.second_id): row.reasons for row in rows}
+    assert found[tuple(sorted((a.id, b.id)))] == "phone"
+    assert found[tuple(sorted((b.id, c.id)))] == "email"
+    assert found[tuple(sorted((d.id, e.id)))] == "name"
+    assert tuple(sorted((a.id, c.id))) not in found
