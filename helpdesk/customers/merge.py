@@ -79,10 +79,11 @@ def _row_ids(session: Session, table, customer_id: int) -> list[int]:
     return list(session.execute(select(table.c.id).where(table.c.customer_id == customer_id).order_by(table.c.id)).scalars())
 
 
-def _move(session: Session, name: str, row_ids: list[int], to_customer_id: int) -> None:
+def _move(session: Session, name: str, row_ids: list[int], to_customer_id: int,
+          tickets: list[int] | None = None) -> None:
     """Move rows of one table to a customer and queue their search documents again."""
     if name == "interaction":
-        history.move_entries(session, row_ids, to_customer_id=to_customer_id)
+        history.move_entries(session, row_ids, to_customer_id=to_customer_id, tickets_queued=tickets or ())
         return
     table = _OWNED[name]
     for start in range(0, len(row_ids), _BATCH):
@@ -143,7 +144,7 @@ def merge_customers(session: Session, *, survivor_code: str, merged_code: str, c
     session.add(record)
     session.flush()
     for name, row_ids in moved.items():
-        _move(session, name, row_ids, survivor.id)
+        _move(session, name, row_ids, survivor.id, moved["ticket"])
     for code in (survivor_code, merged_code):
         personal.save_merge_snapshot(session, record.id, code, records.get(code))
     combined = combined_details(records.get(survivor_code), records.get(merged_code), survivor_code, choices)
@@ -239,7 +240,7 @@ def undo_merge(session: Session, *, merge_id: int, actor: audit.Actor, now=None)
     moved = json.loads(merge.moved)
     before = json.loads(merge.before)
     for name, row_ids in moved.items():
-        _move(session, name, row_ids, merged.id)
+        _move(session, name, row_ids, merged.id, moved["ticket"])
     snapshot = personal.read_merge_snapshot(session, merge.id) or {}
     for code in (survivor.code, merged.code):
         if snapshot.get(code) is None:
