@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from helpdesk.customers.errors import CustomerNotFound, MergeRefused
@@ -77,12 +79,18 @@ def flag_new_customer(session: Session, customer_id: int) -> list[Match]:
                                    .where(col(Customer.code).in_([m.customer_id for m in matches]))).all())
     for match in matches:
         first, second = sorted((customer.id, row_ids[match.customer_id]))
-        known = session.execute(select(DuplicateCandidate.id).where(
-            DuplicateCandidate.first_id == first, DuplicateCandidate.second_id == second)).first()
-        if known is None:
-            session.add(DuplicateCandidate(first_id=first, second_id=second, reasons=",".join(match.reasons)))
-    session.flush()
+        _queue_pair(session, first, second, match.reasons)
     return matches
+
+
+def _queue_pair(session: Session, first: int, second: int, reasons) -> bool:
+    """Add the pair unless it is known; the unique pair index decides, so two doors flagging it at once add one."""
+    values = {"first_id": first, "second_id": second, "reasons": ",".join(dict.fromkeys(reasons)),
+              "status": CandidateStatus.OPEN, "found_at": utcnow()}
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DuplicateCandidate.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["first_id", "second_id"])
+    return bool(session.execute(statement).rowcount)
 
 
 def scan_all(session: Session) -> int:
@@ -112,9 +120,8 @@ def scan_all(session: Session) -> int:
         if first in row_ids and second in row_ids:
             pair = tuple(sorted((row_ids[first], row_ids[second])))
             if pair not in known:
-                session.add(DuplicateCandidate(first_id=pair[0], second_id=pair[1], reasons=",".join(dict.fromkeys(why))))
+                added += _queue_pair(session, pair[0], pair[1], why)
                 known.add(pair)
-                added += 1
     session.commit()
     return added
 

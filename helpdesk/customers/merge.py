@@ -121,7 +121,7 @@ def merge_customers(session: Session, *, survivor_code: str, merged_code: str, c
     contact details stay, and the old ID leads to the survivor. Commits."""
     if survivor_code == merged_code:
         raise MergeRefused({"form": "A customer cannot be merged with themselves: choose two different customers."})
-    survivor, merged = get_customer(session, survivor_code), get_customer(session, merged_code)
+    survivor, merged = _locked(session, get_customer(session, survivor_code).id, get_customer(session, merged_code).id)
     for customer in (survivor, merged):
         if customer.merged_into_id is not None:
             into = session.get(Customer, customer.merged_into_id)
@@ -184,6 +184,16 @@ def _forget_expired_snapshots(session: Session) -> None:
         personal.drop_merge_snapshots(session, expired)
 
 
+def _locked(session: Session, first_id: int, second_id: int) -> tuple[Customer, Customer]:
+    """Both customers' rows, locked until commit (lowest id first, so two merges cannot deadlock): on PostgreSQL two
+    supervisors merging A into B and B into A at once would otherwise both pass the checks. SQLite's write
+    transaction already holds the whole database."""
+    rows = {customer.id: customer for customer in session.execute(
+        select(Customer).where(col(Customer.id).in_([first_id, second_id])).order_by(Customer.id)
+        .with_for_update().execution_options(populate_existing=True)).scalars()}
+    return rows[first_id], rows[second_id]
+
+
 def undo_deadline(merge: CustomerMerge):
     return merge.merged_at + timedelta(days=MERGE_UNDO_DAYS)
 
@@ -232,8 +242,9 @@ def undo_merge(session: Session, *, merge_id: int, actor: audit.Actor, now=None)
     """Give both customers back exactly what they had before the merge; refused (MergeRefused, saying why) after
     MERGE_UNDO_DAYS days or when something done since prevents an exact restore. Commits."""
     now = now or utcnow()
-    merge = get_merge(session, merge_id)
-    survivor, merged = session.get(Customer, merge.survivor_id), session.get(Customer, merge.merged_id)
+    merge = session.execute(select(CustomerMerge).where(CustomerMerge.id == get_merge(session, merge_id).id)
+                            .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    survivor, merged = _locked(session, merge.survivor_id, merge.merged_id)
     problems = _blockers(session, merge, survivor, merged, now)
     if problems:
         raise MergeRefused({"form": " ".join(problems)})

@@ -255,3 +255,32 @@ def test_snapshots_of_merges_past_their_undo_window_are_dropped(store, boss):
                                 actor=actor)
     with store.db.read() as session:
         assert personal.read_merge_snapshot(session, old.merge.id) is None
+
+
+def test_two_supervisors_merging_a_pair_both_ways_at_once_merge_it_once(store, boss):
+    import threading
+
+    keep, dupe = _pair(store, "quokka")
+    actor = Actor.agent(boss)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def merge(survivor, merged):
+        start.wait()
+        with store.db.write() as session:
+            try:
+                merging.merge_customers(session, survivor_code=survivor.code, merged_code=merged.code, choices={},
+                                        actor=actor)
+                outcomes.append("merged")
+            except MergeRefused as exc:
+                outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=merge, args=pair) for pair in ((keep, dupe), (dupe, keep))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes)[-1] == "merged" and "already merged into" in sorted(outcomes)[0]
+    with store.db.read() as session:
+        pointers = [session.get(Customer, c.id).merged_into_id for c in (keep, dupe)]
+    assert pointers.count(None) == 1  # one survivor, never a cycle
