@@ -193,3 +193,12 @@ def close_for_merge(session: Session, first_id: int, second_id: int, *, agent_id
         DuplicateCandidate.first_id == low, DuplicateCandidate.second_id == high,
         DuplicateCandidate.status == CandidateStatus.OPEN,
     ).values(status=CandidateStatus.MERGED, closed_at=utcnow(), closed_by_id=agent_id))
+
+
+def reopen_after_undo(session: Session, first_id: int, second_id: int) -> None:
+    """A merge of the pair was undone: it waits in the queue again (to be dismissed, or merged the other way)."""
+    low, high = sorted((first_id, second_id))
+    session.execute(update(DuplicateCandidate).where(
+        DuplicateCandidate.first_id == low, DuplicateCandidate.second_id == high,
+        DuplicateCandidate.status == CandidateStatus.MERGED,
+    ).values(status=CandidateStatus.OPEN, closed_at=None, closed_by_id=None))

@@ -276,6 +276,7 @@ def undo_merge(session: Session, *, merge_id: int, actor: audit.Actor, now=None)
                             summary="Merge undone", body=f"The merge of {ids.format_grouped(merged.code)} into "
                             f"{ids.format_grouped(survivor.code)} was undone by {actor.label}; "
                             f"{ids.format_grouped(other.code)} is a customer of their own again.")
+    duplicates.reopen_after_undo(session, survivor.id, merged.id)
     _mark_for_reports(session, [survivor.id, merged.id], moved["purchase"])
     audit.record(session, actor=actor, action=AuditAction.MERGE, customer_code=survivor.code, reference=merged.code,
                  details=f"undid the merge of {merged.code} into {survivor.code}")

@@ -13,9 +13,9 @@ from sqlalchemy import func, select, update
 
 from helpdesk.audit.service import Actor
 from helpdesk.claims.models import WarrantyClaim
-from helpdesk.customers import merge as merging
+from helpdesk.customers import duplicates, merge as merging
 from helpdesk.customers.errors import MergeRefused
-from helpdesk.customers.models import Customer, CustomerMerge, CustomerNote
+from helpdesk.customers.models import Customer, CustomerMerge, CustomerNote, DuplicateCandidate
 from helpdesk.history.models import Interaction
 from helpdesk.privacy import erasure
 from helpdesk.privacy import store as personal
@@ -101,8 +101,20 @@ def _merge(client, keep, dupe, **choices):
     return post_form(client, page, MERGE, {"first": keep.code, "second": dupe.code, "survivor": keep.code, **choices})
 
 
+def _candidate_status(store, first, second) -> str | None:
+    low, high = sorted((first.id, second.id))
+    with store.db.read() as session:
+        return session.execute(select(DuplicateCandidate.status).where(
+            DuplicateCandidate.first_id == low, DuplicateCandidate.second_id == high)).scalar()
+
+
 def test_merge_moves_everything_and_undo_restores_both_exactly(store, indexer, boss, client_for):
     keep, dupe = _pair(store, "zebra")
+    with store.db.write() as session:  # same name (bar a word) and PIN code: a candidate pair
+        personal.update(session, dupe.code, full_name="Merge Keep zebra")
+        duplicates.flag_new_customer(session, dupe.id)
+        session.commit()
+    assert _candidate_status(store, keep, dupe) == "open"
     client = client_for(store, boss)
     before = {c.code: _counts(store, c.id) for c in (keep, dupe)}
     with store.db.read() as session:
@@ -123,6 +135,7 @@ def test_merge_moves_everything_and_undo_restores_both_exactly(store, indexer, b
     assert after["points"] == 140 and after["note"]
     assert _found_under(store, indexer, "dupezebra", keep.code) == dupe_docs
     assert not _found_under(store, indexer, "dupezebra", dupe.code)
+    assert _candidate_status(store, keep, dupe) == "merged"
     with store.db.read() as session:
         merged_details = personal.read(session, keep.code)
         assert personal.read(session, dupe.code) is None
@@ -150,6 +163,7 @@ def test_merge_moves_everything_and_undo_restores_both_exactly(store, indexer, b
     assert _found_under(store, indexer, "dupezebra", dupe.code) == dupe_docs
     assert not _found_under(store, indexer, "dupezebra", keep.code)
     assert client.get(f"/customers/{dupe.code}", follow_redirects=False).status_code == 200
+    assert _candidate_status(store, keep, dupe) == "open"  # back in the queue
     again = post_form(client, merge_page, f"{merge_page}/undo", {})
     assert again.status_code == 409 and "already undone" in parse(again.text).css_first("#undo-error").text()
 
