@@ -33,6 +33,8 @@ from helpdesk.config import Settings
 from helpdesk.claims.api import ClaimApiController
 from helpdesk.claims.public import WarrantyController
 from helpdesk.claims.web import ClaimController
+from helpdesk.customers.merge_web import MergeController
+from helpdesk.customers.registration_web import RegistrationController
 from helpdesk.customers.web import CustomerApiController, CustomerController, LookupController
 from helpdesk.db import Database
 from helpdesk.web_helpers import provide_db, provide_settings, refuse_impossible_file_names, refuse_nul_in_address
@@ -160,6 +162,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 AuditController,
                 HomeController,
                 LookupController,
+                RegistrationController,
+                MergeController,
                 CustomerController,
                 RevealController,
                 ContactController,

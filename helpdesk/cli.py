@@ -197,6 +197,22 @@ def stats_refresh(incremental: bool) -> None:
     click.echo(str(report))
 
 
+@main.group()
+def customers() -> None:
+    """Customers: duplicate candidates."""
+
+
+@customers.command("find-duplicates")
+def customers_find_duplicates() -> None:
+    """Queue every pair of customers on file sharing a phone or e-mail, or a similar name and PIN code."""
+    from helpdesk.customers.duplicates import scan_all
+
+    database = _open_database(_settings())
+    with database.write() as session:
+        added = scan_all(session)
+    click.echo(f"{added} new pair(s) of possible duplicates queued for supervisors (/customers/duplicates).")
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError
 
 from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
-from helpdesk.customers.errors import CustomerNotFound
+from helpdesk.customers.errors import CustomerMerged, CustomerNotFound, MergeNotFound, MergeRefused
 from helpdesk.ids import InvalidCustomerId
 from helpdesk.paging import InvalidCursor
 from helpdesk.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
@@ -71,6 +71,20 @@ def _domain_error(status_code: int, title: str):
         return _error_response(request, status_code, title, str(exc), extra)
 
     return handle
+
+
+def customer_merged(request: Request, exc: CustomerMerged) -> Response:
+    """A merged customer's ID leads to the survivor: the same address with the survivor's ID (the customer page
+    says which ID was merged into it)."""
+    path = request.url.path
+    if path.rstrip("/") == f"/customers/{exc.code}":
+        return Redirect(f"/customers/{exc.survivor_code}?merged_from={exc.code}", status_code=303)
+    if exc.code not in path:
+        # The ID came in a body or a query (a new ticket for it, say): the sender must decide to use the survivor.
+        return _error_response(request, 409, "Customer merged", f"{exc} Use the survivor's ID.",
+                               {"extra": [{"key": "customer_id", "message": str(exc)}], "merged_into": exc.survivor_code})
+    target = path.replace(exc.code, exc.survivor_code, 1) + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(target, status_code=307, headers={"X-Merged-Into": exc.survivor_code})
 
 
 def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
@@ -143,6 +157,9 @@ EXCEPTION_HANDLERS = {
     CustomerNotFound: _domain_error(404, "No such customer"),
     InvalidCustomerId: invalid_customer_id,
     InvalidCursor: invalid_cursor,
+    CustomerMerged: customer_merged,
+    MergeRefused: _domain_error(409, "Not done"),
+    MergeNotFound: _domain_error(404, "No such merge"),
     TicketNotFound: _domain_error(404, "No such ticket"),
     MacroNotFound: _domain_error(404, "No such macro"),
     # Reached from the API; pages re-render their forms with the messages instead.

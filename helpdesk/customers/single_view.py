@@ -69,3 +69,5 @@ class CustomerView:
     open_tickets: Page[TicketRow]
     past_tickets: Page[TicketRow]
     timeline: Page[HistoryEntry]
+    # Set when the ID asked for was merged into this customer: "Customer 1234 5678 9 was merged into …".
+    merged_note: str | None = None
