@@ -40,6 +40,7 @@ from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
 from helpdesk.i18n import catalogs
 from helpdesk.i18n.text import Translatable
+from helpdesk.macros.web import MacroController, MacroFillController
 from helpdesk.privacy import store as personal
 from helpdesk.privacy.logs import mask_access_log
 from helpdesk.privacy.requests_web import PrivacyRequestController
@@ -48,7 +49,9 @@ from helpdesk.reports.runner import StatsRefresher
 from helpdesk.reports.web import ReportController
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.web import SearchApiController, SearchController
+from helpdesk.serials.web import SerialController
 from helpdesk.tickets.api import TicketApiController
+from helpdesk.tickets.merge_web import TicketMergeController
 from helpdesk.tickets.web import SatisfactionController, TicketController
 
 log = logging.getLogger("helpdesk")
@@ -162,7 +165,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 ContactController,
                 PrivacyRequestController,
                 TicketController,
+                TicketMergeController,
                 SatisfactionController,
+                MacroController,
+                MacroFillController,
+                SerialController,
                 ClaimController,
                 WarrantyController,
                 SearchController,

@@ -12,7 +12,9 @@ from helpdesk.forms import limited_text
 from helpdesk.i18n.text import Translatable
 from helpdesk.i18n.switch import LANGUAGE, PageLanguage, remember_language
 from helpdesk.auth.guards import agents_only, anyone
-from helpdesk.tickets import properties, queries, satisfaction, service
+from helpdesk.macros import queries as macro_queries, service as macros
+from helpdesk.macros.forms import macros_in
+from helpdesk.tickets import merging, properties, queries, satisfaction, service
 from helpdesk.tickets.models import COMMENT_MAX, MessageCreate, Priority, TicketStatus, TicketUpdate
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import (
@@ -35,7 +37,9 @@ PRIORITY_CHOICES = tuple(reversed(Priority))  # most urgent first
 
 def _ticket_context(session, number: str, **extra) -> dict[str, Any]:
     page = queries.ticket_page(session, service.get_ticket(session, number), today=shop_today(), now=utcnow())
-    context = {"page": page, "errors": {}, "form": {}, "notice": None, "notice_at": None, **extra}
+    context = {"page": page, "macros": macro_queries.choices(session),
+               "merged_into": merging.merged_into_number(session, page.ticket), "errors": {}, "form": {}, "notice": None,
+               "notice_at": None, **extra}
     return {**context, "new_key": idempotency_key(context["form"])}
 
 
@@ -96,9 +100,15 @@ class TicketController(Controller):
         """Reply, internal note or call; optionally changing the status in the same step."""
         with db.write() as session:
             ticket = service.get_ticket(session, number)
+            version = _int_or_none(data.get("version"))
             try:
-                service.add_message(session, ticket=ticket, data=MessageCreate.model_validate(data),
-                                    agent_id=request.user.id, version=_int_or_none(data.get("version")))
+                message = MessageCreate.model_validate(data)
+                if macro_ids := macros_in(data):
+                    # A reply with macros in it: what they set goes through the ticket services too.
+                    macros.reply_with_macros(session, ticket=ticket, data=message, macro_ids=macro_ids,
+                                             agent_id=request.user.id, version=version)
+                else:
+                    service.add_message(session, ticket=ticket, data=message, agent_id=request.user.id, version=version)
             except REFUSED as exc:
                 return self._refused(request, session, number, exc, data, at="message")
             return self._saved(request, session, ticket.number, "Added to the thread.", at="message")
