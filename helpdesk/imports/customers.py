@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 
 from helpdesk import ids
 from helpdesk.customers.models import Customer, Tier
+from helpdesk.imports.bulk import insert_rows, reserve_ids
 from helpdesk.imports.rows import PersonRow
 from helpdesk.privacy import store as personal_store
 from helpdesk.privacy.crypto import KeyRing
@@ -109,11 +110,12 @@ def resolve(main: Connection, personal: Connection, keyring: KeyRing, people: li
         # People already on file under a given ID keep their record; only the missing ones are added.
         on_file = personal_store.existing_codes(personal, [person["customer_code"] for person in new_people])
         personal_store.insert_many(personal, keyring, [p for p in new_people if p["customer_code"] not in on_file])
-        inserted = main.execute(_CUSTOMER.insert().returning(_CUSTOMER.c.id, _CUSTOMER.c.code,
-                                                             sort_by_parameter_order=True), list(new_rows.values()))
-        for row_id, code in inserted:
-            by_code[code] = row_id
+        rows = list(new_rows.values())
+        for row, row_id in zip(rows, reserve_ids(main, _CUSTOMER, len(rows)), strict=True):
+            row["id"] = row_id
+            by_code[row["code"]] = row_id
             result.created.add(row_id)
+        insert_rows(main, _CUSTOMER, rows)
     for code, positions in owners.items():
         for position in positions:
             result.customer_ids[position] = by_code[code]

@@ -99,20 +99,20 @@ def _rejects_file(path: Path | None) -> Iterator[Callable[[Rejection], None] | N
 
 
 def _parsed_rows(kind: str, source: CsvSource, today: date) -> tuple[str, Iterator]:
-    headers = source.records()
-    first = next(headers, None)  # reading the first record fills source.headers
-    records = _chain(first, headers)
+    records = source.records()
+    first = next(records, None)  # reading the first record fills source.headers
+    records = _chain(first, records)
     if kind == "products":
         layout = columns.resolve(source.headers, columns.PRODUCT_COLUMNS, columns.PRODUCT_REQUIRED, format="desk")
-        return "desk", parsing.parse_products(records, layout, source.column)
+        return "desk", parsing.parse_products(records, parsing.Plan(layout, source.column, today))
     if kind == "customers":
         layout = columns.resolve(source.headers, columns.PERSON_COLUMNS, columns.CUSTOMER_REQUIRED, format="desk")
-        return "desk", parsing.parse_customers(records, layout, source.column, today=today)
+        return "desk", parsing.parse_customers(records, parsing.Plan(layout, source.column, today))
     if columns.is_shopify(source.headers):
         layout = columns.resolve(source.headers, columns.SHOPIFY_COLUMNS, columns.SHOPIFY_REQUIRED, format="shopify")
     else:
         layout = columns.resolve(source.headers, columns.PURCHASE_COLUMNS, columns.PURCHASE_REQUIRED, format="desk")
-    return layout.format, parsing.parse_orders(records, layout, source.column, today=today)
+    return layout.format, parsing.parse_orders(records, parsing.Plan(layout, source.column, today))
 
 
 def _chain(first, rest: Iterator) -> Iterator:

@@ -64,8 +64,14 @@ def money_paise(value: str | None, column: str, *, required: bool = False) -> in
     return _paise(value, column)
 
 
-@lru_cache(maxsize=8192)
+_PLAIN_RUPEES = re.compile(r"(\d{1,11})(?:\.(\d{1,2}))?")
+
+
 def _paise(value: str, column: str) -> int:
+    plain = _PLAIN_RUPEES.fullmatch(value)
+    if plain:  # the common case (1299, 1299.5, 1299.00) without Decimal
+        rupees, paise = plain.groups()
+        return int(rupees) * 100 + int((paise or "0").ljust(2, "0"))
     try:
         amount = Decimal(_MONEY_NOISE.sub("", value))
     except InvalidOperation:
@@ -110,10 +116,12 @@ def whole_number(value: str | None, column: str, *, low: int, high: int, default
     return number
 
 
-def day(value: str | None, column: str, *, today: date) -> date:
+def day(value: str | None, column: str, *, today: date, required: bool = True) -> date | None:
     """The shop's calendar day of a sale: 2024-01-15, 15/01/2024, or a time with its offset (Shopify)."""
     value = clean(value)
     if not value:
+        if not required:
+            return None
         raise FieldError(column, "is empty; give the date, e.g. 2024-01-15")
     found = _day(value)
     if found is None:

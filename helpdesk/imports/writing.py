@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from helpdesk.imports import customers
+from helpdesk.imports.bulk import insert_rows, reserve_ids
 from helpdesk.imports.rows import CustomerRow, OrderRow, ProductRow, Rejection
 from helpdesk.privacy.crypto import KeyRing
 from helpdesk.reports.models import StatsDirty
@@ -61,7 +62,7 @@ def write_products(main: Connection, rows: list[ProductRow]) -> BatchResult:
         new.append({"sku": row.sku, "name": row.name, "brand": row.brand, "category": row.category,
                     "model_number": row.model_number, "warranty_months": row.warranty_months})
     if new:
-        main.execute(_PRODUCT.insert(), new)
+        insert_rows(main, _PRODUCT, new)
     result.imported = len(new)
     return result
 
@@ -141,8 +142,10 @@ def write_orders(main: Connection, personal: Connection, keyring: KeyRing, order
         })
     if not purchase_rows:
         return result
-    purchase_ids = main.execute(_PURCHASE.insert().returning(_PURCHASE.c.id, sort_by_parameter_order=True),
-                                purchase_rows).scalars().all()
+    purchase_ids = reserve_ids(main, _PURCHASE, len(purchase_rows))
+    for row, purchase_id in zip(purchase_rows, purchase_ids, strict=True):
+        row["id"] = purchase_id
+    insert_rows(main, _PURCHASE, purchase_rows)
     line_rows, marks = [], []
     for (order, customer_id), purchase_id in zip(kept, purchase_ids, strict=True):
         # tax_paise and hsn_code (and the order's GSTINs) wait for the sales schema's tax columns.
@@ -153,7 +156,7 @@ def write_orders(main: Connection, personal: Connection, keyring: KeyRing, order
         marks.append({"customer_id": customer_id, "day": order.purchased_on, "purchase_id": purchase_id,
                       "created_at": now})
         result.imported += len(order.lines)
-    main.execute(_LINE.insert(), line_rows)
-    main.execute(_DIRTY.insert(), marks)
+    insert_rows(main, _LINE, line_rows)
+    insert_rows(main, _DIRTY, marks)
     result.purchases_created = len(purchase_ids)
     return result
