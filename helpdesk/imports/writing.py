@@ -71,16 +71,21 @@ def write_customers(main: Connection, personal: Connection, keyring: KeyRing, ro
     """New customers are created with their personal record; one found by ID, phone or e-mail is skipped."""
     result = BatchResult()
     resolution = customers.resolve(main, personal, keyring, [row.person for row in rows], [None] * len(rows))
+    counted: set[int] = set()  # the second row of a person new in this batch is a duplicate: skipped
     for position, row in enumerate(rows):
         if position in resolution.problems:
             column = "customer ID"
             result.rejections.append(Rejection(row.row, column, resolution.problems[position]))
-        elif resolution.customer_ids[position] in resolution.created:
-            resolution.created.discard(resolution.customer_ids[position])
+        elif resolution.customer_ids[position] in resolution.created and resolution.customer_ids[position] not in counted:
+            counted.add(resolution.customer_ids[position])
             result.imported += 1
         else:
             result.skipped += 1
     result.customers_created = result.imported
+    now = utcnow()
+    # New customers count in the report tables (customers, tiers) from their next incremental refresh.
+    insert_rows(main, _DIRTY, [{"customer_id": customer_id, "day": None, "purchase_id": None, "created_at": now}
+                               for customer_id in sorted(resolution.created)])
     return result
 
 

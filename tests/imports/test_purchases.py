@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import func, select
+
 from helpdesk.imports.service import run_import
+from helpdesk.reports.models import StatsDirty
+from helpdesk.sales.models import Purchase
 from tests.imports.conftest import codes_for_phone, new_phone, person, purchases_of, read_rejects, write_csv
 
 HEADER = ["order_number", "store", "purchased_on", "customer_id", "full_name", "phone", "email", "address_line",
@@ -63,6 +67,11 @@ def test_good_duplicate_and_broken_rows(db, catalogue, tag, tmp_path):
     assert "names no customer" in by_row[9][0][1]
     # Ravi's purchases were all rejected, so Ravi was never created.
     assert codes_for_phone(db, phone_b) == []
+    # The report tables fold the new purchases in on their next incremental refresh.
+    with db.read() as session:
+        ids = select(Purchase.id).where(Purchase.order_number.in_([f"{tag}-1", f"{tag}-2"]))
+        assert session.execute(select(func.count()).select_from(StatsDirty)
+                               .where(StatsDirty.purchase_id.in_(ids))).scalar() == 2
 
 
 def test_importing_the_same_file_again_adds_nothing(db, catalogue, tag, tmp_path):
