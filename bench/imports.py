@@ -15,10 +15,8 @@ import argparse
 import csv
 import os
 import random
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path

@@ -84,7 +84,7 @@ class CsvSource:
                     continue  # blank lines between blocks, or at the end of the file
                 cells = dict(zip(keys, values, strict=False))
                 yield Record(row, cells, extra=len(values) > width and any(v.strip() for v in values[width:]))
-        except UnicodeDecodeError as exc:
+        except UnicodeDecodeError:
             raise ImportFileError(f"{self.path} is not UTF-8 text (near row {row + 1}): "
                                   "save it as 'CSV UTF-8' and import again") from None
         except csv.Error as exc:
