@@ -8,42 +8,38 @@ an import's columns repeat few distinct values (days, stores, the batch's timest
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 from sqlalchemy import Connection, Table, func, select, text
 
+_MISSING = object()
+
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict]) -> None:
-    """INSERT every row (all with the same keys) in one executemany."""
+    """INSERT every row (all with the same keys) in one executemany. The row dicts are the caller's scratch: values
+    that need the column type's bind processing are replaced in place."""
     if not rows:
         return
     keys = list(rows[0])
     dialect = connection.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-    processors = []
     for key in keys:
         processor = table.c[key].type.bind_processor(dialect)
-        processors.append((key, processor, {}) if processor else (key, None, None))
-
-    def processed(row: dict) -> list:
-        out = []
-        for key, processor, memo in processors:
-            value = row[key]
-            if processor is not None and value is not None:
-                done = memo.get(value)
-                if done is None:
-                    done = memo[value] = processor(value)
-                value = done
-            out.append(value)
-        return out
-
-    if compiled.positional:
-        order = [keys.index(name) for name in compiled.positiontup]
-        params: list = []
+        if processor is None:
+            continue
+        memo: dict = {}
         for row in rows:
-            values = processed(row)
-            params.append(tuple(values[i] for i in order))
+            value = row[key]
+            if value is not None:
+                done = memo.get(value, _MISSING)
+                if done is _MISSING:
+                    done = memo[value] = processor(value)
+                row[key] = done
+    if compiled.positional:
+        params: Sequence = list(map(itemgetter(*compiled.positiontup), rows)) if len(compiled.positiontup) > 1 \
+            else [(row[compiled.positiontup[0]],) for row in rows]
     else:
-        params = [dict(zip(keys, processed(row), strict=True)) for row in rows]
+        params = rows
     connection.exec_driver_sql(str(compiled), params)
 
 
