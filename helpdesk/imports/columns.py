@@ -77,7 +77,6 @@ SHOPIFY_COLUMNS = {
     "quantity": ("lineitemquantity",),
     "unit_price": ("lineitemprice",),
     "sku": ("lineitemsku", "sku"),
-    "line_name": ("lineitemname",),
     "line_tax": ("lineitemtax", "lineitemtaxamount"),
     "hsn": ("lineitemhsn", "lineitemhsncode", "hsn"),
     "serial_number": ("lineitemserialnumber", "serialnumber"),
@@ -93,9 +92,6 @@ class Layout:
 
     keys: dict[str, str]
     format: str
-
-    def has(self, name: str) -> bool:
-        return name in self.keys
 
 
 def resolve(headers: dict[str, str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...], *,

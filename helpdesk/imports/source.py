@@ -37,9 +37,6 @@ class Record:
     cells: dict[str, str]
     extra: bool = False
 
-    def get(self, key: str) -> str:
-        return self.cells.get(key, "")
-
 
 @dataclass
 class CsvSource:

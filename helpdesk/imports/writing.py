@@ -32,12 +32,6 @@ class BatchResult:
     customers_created: int = 0
     purchases_created: int = 0
 
-    def add(self, other: BatchResult) -> None:
-        self.imported += other.imported
-        self.skipped += other.skipped
-        self.rejections += other.rejections
-        self.customers_created += other.customers_created
-        self.purchases_created += other.purchases_created
 
 
 def _in_chunks(connection: Connection, query, column, keys: set[str]) -> list:
