@@ -73,6 +73,7 @@ class Plan:
                     self.absent[name] = reader("", name)
                 except values.FieldError:
                     pass  # required columns are checked when the layout is resolved
+        self.person_fields = [(name, attribute) for name, attribute in _PERSON_FIELDS.items() if name in layout.keys]
 
     def column(self, name: str) -> str:
         return self.fields[name][1]
@@ -113,12 +114,15 @@ class Cells:
         return found
 
 
+# PersonRow's attribute for each field; a field the file has no column for keeps PersonRow's default (None).
+_PERSON_FIELDS = {"customer_id": "customer_code", "full_name": "full_name", "phone": "phone", "alt_phone": "alt_phone",
+                  "email": "email", "address_line": "address_line", "city": "city", "state": "state",
+                  "pin_code": "pin_code", "gstin": "gstin", "customer_since": "customer_since"}
+
+
 def _person(cells: Cells) -> PersonRow:
     read = cells.read
-    return PersonRow(customer_code=read("customer_id"), full_name=read("full_name"), phone=read("phone"),
-                     alt_phone=read("alt_phone"), email=read("email"), address_line=read("address_line"),
-                     city=read("city"), state=read("state"), pin_code=read("pin_code"), gstin=read("gstin"),
-                     customer_since=read("customer_since"))
+    return PersonRow(**{attribute: read(name) for name, attribute in cells.plan.person_fields})
 
 
 def parse_products(records: Iterable[Record], plan: Plan) -> Iterator[Parsed]:
