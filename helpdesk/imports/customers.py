@@ -55,7 +55,7 @@ def _since(person: PersonRow, first_seen: date | None) -> datetime:
 
 
 def resolve(main: Connection, personal: Connection, keyring: KeyRing, people: list[PersonRow],
-            first_seen: list[date | None], *, create: bool = True) -> Resolution:
+            first_seen: list[date | None]) -> Resolution:
     """Match every person to a customer, creating the missing ones (personal record first, then the customer row).
 
     A personal record without its customer row (an import killed between its two stores' commits) is completed
@@ -85,9 +85,6 @@ def resolve(main: Connection, personal: Connection, keyring: KeyRing, people: li
             result.customer_ids[position] = by_code[code]
             continue
         if code is None or code not in new_rows:
-            if not create:
-                result.problems[position] = "no customer has this ID"
-                continue
             if person.customer_code and not (person.full_name or person.phone or person.email):
                 result.problems[position] = "no customer has this ID (and the row has no details to create them by)"
                 continue
