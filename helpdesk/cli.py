@@ -1,4 +1,4 @@
-"""The `helpdesk` command: demo, serve, db, fixtures, index, user, keys, backup, stats refresh."""
+"""The `helpdesk` command: demo, serve, db, fixtures, index, user, keys, backup, stats refresh, import."""
 
 from __future__ import annotations
 
@@ -348,3 +348,71 @@ def backup_command(directory: Path) -> None:
     for command in report.commands:
         click.echo(command)
     click.echo("The personal store is encrypted: keep the personal-data keys (not in this folder) to restore it.")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Load past sales, the catalogue or customers from a CSV file (safe to re-run after a stop)."""
+
+
+def _import_options(command):
+    command = click.option("--quiet", is_flag=True, help="No progress bar (there is none when stderr is not a terminal).")(command)
+    command = click.option("--batch", type=click.IntRange(100, 100_000), default=5_000, show_default=True,
+                           help="Rows per transaction (a purchase is never split).")(command)
+    command = click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="Where rejected rows go (default: FILE.rejects.csv beside the file).")(command)
+    command = click.option("--dry-run", is_flag=True, help="Parse and check everything, show the first 20 rows and "
+                                                           "every error, write nothing.")(command)
+    return click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(command)
+
+
+def _run_import(kind: str, file: Path, dry_run: bool, rejects: Path | None, batch: int, quiet: bool) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    from helpdesk.imports.service import ImportFileError, run_import
+
+    database = _open_database(_settings())
+    show_bar = not quiet and sys.stderr.isatty()
+    with Progress("{task.description}", BarColumn(), DownloadColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), disable=not show_bar) as bar:
+        task = bar.add_task(f"Importing {kind}", total=file.stat().st_size)
+        try:
+            summary = run_import(database, kind, file, dry_run=dry_run, rejects_path=rejects, batch_lines=batch,
+                                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                                 on_error=lambda rejection: click.echo(f"error: {rejection}"))
+        except ImportFileError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            raise click.ClickException("Stopped. Batches already committed stay; run the same command again to "
+                                       "finish (rows already imported are skipped).") from None
+    if dry_run:
+        click.echo(f"First {len(summary.preview)} parsed rows:")
+        for line in summary.preview:
+            click.echo(f"  {line}")
+        click.echo(f"Dry run, nothing written: {summary}")
+        return
+    click.echo(str(summary))
+    if summary.rejected:
+        click.echo(f"Rejected rows (row, column, reason) are in {summary.rejects_path}")
+
+
+@import_group.command("purchases")
+@_import_options
+def import_purchases(file: Path, dry_run: bool, rejects: Path | None, batch: int, quiet: bool) -> None:
+    """Past sales: the desk's purchases CSV, or a Shopify orders export as it comes (one row per line item)."""
+    _run_import("purchases", file, dry_run, rejects, batch, quiet)
+
+
+@import_group.command("products")
+@_import_options
+def import_products(file: Path, dry_run: bool, rejects: Path | None, batch: int, quiet: bool) -> None:
+    """The catalogue: SKUs not yet known are added, known ones left as they are."""
+    _run_import("products", file, dry_run, rejects, batch, quiet)
+
+
+@import_group.command("customers")
+@_import_options
+def import_customers(file: Path, dry_run: bool, rejects: Path | None, batch: int, quiet: bool) -> None:
+    """Customers with their personal details, matched by customer ID, else phone or e-mail; new ones get an ID."""
+    _run_import("customers", file, dry_run, rejects, batch, quiet)

@@ -270,6 +270,55 @@ def bulk_rows(keyring: KeyRing, people: Iterable[dict]) -> list[dict]:
     return rows
 
 
+def insert_many(connection, keyring: KeyRing, people: Iterable[dict]) -> int:
+    """Insert new records in bulk (an import's batch), encrypted as save() would; returns how many."""
+    rows = bulk_rows(keyring, people)
+    if rows:
+        connection.execute(_R.insert(), rows)
+    return len(rows)
+
+
+# Blind-index values per IN (...) list: far below every database's limit on bound parameters.
+_LOOKUP_CHUNK = 1_000
+
+
+def codes_by_contacts(connection, keyring: KeyRing, *, phones_e164: Iterable[str] = (),
+                      emails: Iterable[str] = ()) -> dict[tuple[str, str], str]:
+    """Customer IDs for many normalised phones (main or second number) and e-mails at once: an import's batch.
+
+    Keys are ("phone", E.164) or ("email", lower-cased address). Where several customers share a value, the
+    lowest customer ID answers, so every run of an import picks the same one.
+    """
+    wanted: dict[str, tuple[str, str]] = {}
+    for kind, found in (("phone", phones_e164), ("email", emails)):
+        for value in found:
+            plain = normalised_for_index(kind, value) if kind == "email" else value
+            if plain:
+                wanted[keyring.blind_index(kind, plain)] = (kind, value)
+    answers: dict[tuple[str, str], str] = {}
+    indexes = sorted(wanted)
+    for start in range(0, len(indexes), _LOOKUP_CHUNK):
+        chunk = indexes[start:start + _LOOKUP_CHUNK]
+        rows = connection.execute(
+            select(_R.c.customer_code, _R.c.phone_index, _R.c.alt_phone_index, _R.c.email_index)
+            .where(or_(_R.c.phone_index.in_(chunk), _R.c.alt_phone_index.in_(chunk), _R.c.email_index.in_(chunk))))
+        for code, *row_indexes in rows:
+            for index in row_indexes:
+                if index in wanted and (wanted[index] not in answers or code < answers[wanted[index]]):
+                    answers[wanted[index]] = code
+    return answers
+
+
+def existing_codes(connection, codes: Iterable[str]) -> set[str]:
+    """Which of these customer IDs have a personal record (an import never reuses one for a new customer)."""
+    codes = sorted(set(codes))
+    found: set[str] = set()
+    for start in range(0, len(codes), _LOOKUP_CHUNK):
+        found.update(connection.execute(
+            select(_R.c.customer_code).where(_R.c.customer_code.in_(codes[start:start + _LOOKUP_CHUNK]))).scalars())
+    return found
+
+
 def stored_phones(connection, keyring: KeyRing) -> set[str]:
     """Every main phone number on file, decrypted (a bulk loader keeps invented numbers unique with it)."""
     return {keyring.decrypt(token, table=TABLE, column="phone", customer_id=code)
