@@ -7,8 +7,13 @@ by guessing or reusing a key. The unique index is on (scope, key).
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import Index
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Field, Session, SQLModel, select
+
+from helpdesk.timeutil import utcnow
 
 SCOPE_MAX = 80
 
@@ -53,3 +58,34 @@ def commit_once(session: Session, model, key: str | None, scope: str):
             raise
         return existing
     return None
+
+
+# --- stored answers: the Idempotency-Key header of the POS API -------------------------------------------------
+
+ANSWER_KEEP_HOURS = 48
+"""Stored answers are kept this long (the IETF draft and Stripe promise at least 24 hours)."""
+
+
+def token_scope(token_id: int) -> str:
+    """The scope of keys an API token sends."""
+    return f"token:{token_id}"
+
+
+class IdempotentAnswer(SQLModel, table=True):
+    """The first answer to a request sent with an Idempotency-Key header, replayed to the same key with the same body.
+
+    A row is written (status 'running') before the work starts and committed on its own, so a twin arriving while
+    the first still runs finds it and is told so (409) instead of doing the work again.
+    """
+
+    __tablename__ = "idempotent_answer"
+    __table_args__ = (Index("ux_idempotent_answer_key", "scope", "key", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=SCOPE_MAX)
+    key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64, description="SHA-256 of the request (method, path, canonical body)")
+    running: bool = Field(default=True)
+    status_code: int | None = None
+    body: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
