@@ -119,6 +119,63 @@ def user_create(email: str, role: str, name: str | None, password_stdin: bool) -
 
 
 @main.group()
+def token() -> None:
+    """API tokens for other systems (the point-of-sale system: scope pos)."""
+
+
+_CLI = "cli"
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--scope", type=click.Choice(["pos"]), required=True, help="What the token may do.")
+def token_create(name: str, scope: str) -> None:
+    """Create a token and print it once (only its hash is kept)."""
+    from helpdesk.audit.service import Actor
+    from helpdesk.auth import tokens
+    from helpdesk.forms import InvalidInput
+
+    database = _open_database(_settings())
+    try:
+        with database.write() as session:
+            created = tokens.create_token(session, name=name, scope=scope, actor=Actor(label=_CLI))
+    except InvalidInput as exc:
+        raise click.ClickException(" ".join(exc.errors.values())) from None
+    click.echo(f"Token {created.token.id} {created.token.name!r} (scope {scope}); store it now, it is not shown again:")
+    click.echo(created.secret)
+
+
+@token.command("list")
+def token_list() -> None:
+    """Every token: number, name, scope, start of the token, created, last used, revoked."""
+    from helpdesk.auth import tokens
+
+    database = _open_database(_settings())
+    with database.read() as session:
+        rows = tokens.list_tokens(session)
+    for row in rows:
+        when = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "-"  # noqa: E731
+        click.echo(f"{row.id}\t{row.name}\t{row.scope}\t{row.prefix}…\tcreated {when(row.created_at)}\t"
+                   f"last used {when(row.last_used_at)}\t{'revoked ' + when(row.revoked_at) if row.revoked_at else 'live'}")
+
+
+@token.command("revoke")
+@click.argument("token_ref")
+def token_revoke(token_ref: str) -> None:
+    """Revoke a token by its number or name; it is refused from the next request."""
+    from helpdesk.audit.service import Actor
+    from helpdesk.auth import tokens
+
+    database = _open_database(_settings())
+    try:
+        with database.write() as session:
+            found = tokens.revoke_token(session, tokens.find_token(session, token_ref).id, actor=Actor(label=_CLI))
+    except tokens.TokenNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Token {found.id} {found.name!r} is revoked.")
+
+
+@main.group()
 def index() -> None:
     """Search index commands."""
 

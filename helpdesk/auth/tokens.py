@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from helpdesk.audit import service as audit
+from helpdesk.audit.models import AuditAction
 from helpdesk.auth.models import ApiToken, TokenScope
 from helpdesk.forms import InvalidInput, limited_text
 from helpdesk.timeutil import utcnow
@@ -44,8 +46,8 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(session: Session, *, name: str, scope: str, created_by: str) -> CreatedToken:
-    """A new token; only its SHA-256 is stored, the plain token is returned once. Commits."""
+def create_token(session: Session, *, name: str, scope: str, actor: audit.Actor) -> CreatedToken:
+    """A new token; only its SHA-256 is stored, the plain token is returned once. Audited; commits."""
     try:
         name = limited_text(name, label="The name", max_length=NAME_MAX)
     except ValueError as exc:
@@ -53,8 +55,11 @@ def create_token(session: Session, *, name: str, scope: str, created_by: str) ->
     if scope not in set(TokenScope):
         raise InvalidInput({"scope": f"The scope must be one of: {', '.join(TokenScope)}."})
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, scope=scope, token_hash=_hash(secret), prefix=secret[:12], created_by=created_by)
+    token = ApiToken(name=name, scope=scope, token_hash=_hash(secret), prefix=secret[:12], created_by=actor.label[:254])
     session.add(token)
+    session.flush()
+    audit.record(session, actor=actor, action=AuditAction.TOKEN_CHANGE,
+                 details=f"created API token {token.id} {token.name!r} with scope {scope}")
     session.commit()
     return CreatedToken(token, secret)
 
@@ -78,14 +83,16 @@ def find_token(session: Session, ref: str) -> ApiToken:
     return token
 
 
-def revoke_token(session: Session, token_id: int) -> ApiToken:
-    """Revoke a token from now on (it answers 401 at once); revoking twice keeps the first time. Commits."""
+def revoke_token(session: Session, token_id: int, *, actor: audit.Actor) -> ApiToken:
+    """Revoke a token from now on (it answers 401 at once); revoking twice keeps the first time. Audited; commits."""
     token = session.get(ApiToken, token_id)
     if token is None:
         raise TokenNotFound(f"No API token {token_id}.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)
+        audit.record(session, actor=actor, action=AuditAction.TOKEN_CHANGE,
+                     details=f"revoked API token {token.id} {token.name!r}")
         session.commit()
     return token
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from litestar.testing import TestClient
 
+from helpdesk.audit.service import SYSTEM
 from helpdesk.auth import tokens
 from tests import factories
 
@@ -19,7 +20,7 @@ _orders = itertools.count(1)
 @pytest.fixture(scope="module")
 def pos_token(db) -> str:
     with db.write() as session:
-        return tokens.create_token(session, name=f"till-{secrets.token_hex(3)}", scope="pos", created_by="tests").secret
+        return tokens.create_token(session, name=f"till-{secrets.token_hex(3)}", scope="pos", actor=SYSTEM).secret
 
 
 @pytest.fixture
