@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from helpdesk.history.queries import HistoryEntry
+from helpdesk.sales.loyalty import LedgerRow
 from helpdesk.paging import Page
 from helpdesk.sales.queries import PurchaseView
 from helpdesk.tickets.queries import TicketRow
@@ -69,3 +70,4 @@ class CustomerView:
     open_tickets: Page[TicketRow]
     past_tickets: Page[TicketRow]
     timeline: Page[HistoryEntry]
+    points: Page[LedgerRow] | None = None
