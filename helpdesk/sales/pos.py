@@ -165,9 +165,9 @@ def record_purchase(session: Session, data: PurchaseIn, *, now: datetime, rupees
     errors |= _check_total(data) | check_time(data.purchased_at, now=now, field="purchased_at")
     if errors:
         raise PosInvalid(errors)
-    purchase = _insert(session, data, digest=digest, products=products, rupees_per_point=rupees_per_point)
-    answer = answer_for(session, purchase)
     try:
+        purchase = _insert(session, data, digest=digest, products=products, rupees_per_point=rupees_per_point)
+        answer = answer_for(session, purchase)
         session.commit()
     except IntegrityError:
         # A twin push committed the same order number first (PostgreSQL lets both past the check): answer as it did.

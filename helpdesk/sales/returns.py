@@ -74,28 +74,28 @@ def record_return(session: Session, data: ReturnIn, *, now: datetime, rupees_per
     if data.total_paise is not None and data.total_paise != refund:
         raise PosInvalid({"total_paise": f"The returned lines come to {refund:,} paise (price and tax pro rata), "
                                          f"not {data.total_paise:,}."})
-    note = Purchase(order_number=data.credit_note_number, customer_id=original.customer_id, store=data.store,
-                    channel=original.channel, purchased_on=to_shop_time(data.returned_at).date(),
-                    purchased_at=data.returned_at, payment_status=original.payment_status, total_paise=-refund,
-                    tax_paise=-sum(tax for _, tax in amounts.values()), kind=PurchaseKind.RETURN,
-                    credits_purchase_id=original.id, content_hash=digest)
-    session.add(note)
-    session.flush()
-    for position, (quantity, tax) in sorted(amounts.items()):
-        sale = lines[position - 1]
-        session.add(PurchaseLine(purchase_id=note.id, product_id=sale.product_id, serial_number=sale.serial_number,
-                                 quantity=-quantity, unit_price_paise=sale.unit_price_paise, tax_paise=-tax,
-                                 hsn_code=sale.hsn_code, returns_line_id=sale.id))
-        sale.returned_quantity += quantity
-        session.add(sale)
-    session.flush()
-    credited = session.exec(select(func.coalesce(func.sum(Purchase.total_paise), 0))
-                            .where(Purchase.credits_purchase_id == original.id)).one()
-    loyalty.take_back(session, customer_id=original.customer_id, original_purchase_id=original.id,
-                      kept_paise=original.total_paise + int(credited), rupees_per_point=rupees_per_point,
-                      store=data.store)
-    answer = answer_for(session, note)
     try:
+        note = Purchase(order_number=data.credit_note_number, customer_id=original.customer_id, store=data.store,
+                        channel=original.channel, purchased_on=to_shop_time(data.returned_at).date(),
+                        purchased_at=data.returned_at, payment_status=original.payment_status, total_paise=-refund,
+                        tax_paise=-sum(tax for _, tax in amounts.values()), kind=PurchaseKind.RETURN,
+                        credits_purchase_id=original.id, content_hash=digest)
+        session.add(note)
+        session.flush()
+        for position, (quantity, tax) in sorted(amounts.items()):
+            sale = lines[position - 1]
+            session.add(PurchaseLine(purchase_id=note.id, product_id=sale.product_id, serial_number=sale.serial_number,
+                                     quantity=-quantity, unit_price_paise=sale.unit_price_paise, tax_paise=-tax,
+                                     hsn_code=sale.hsn_code, returns_line_id=sale.id))
+            sale.returned_quantity += quantity
+            session.add(sale)
+        session.flush()
+        credited = session.exec(select(func.coalesce(func.sum(Purchase.total_paise), 0))
+                                .where(Purchase.credits_purchase_id == original.id)).one()
+        loyalty.take_back(session, customer_id=original.customer_id, original_purchase_id=original.id,
+                          kept_paise=original.total_paise + int(credited), rupees_per_point=rupees_per_point,
+                          store=data.store)
+        answer = answer_for(session, note)
         session.commit()
     except IntegrityError:
         session.rollback()
