@@ -31,9 +31,11 @@ def points_for(amount_paise: int, *, rupees_per_point: int) -> int:
     return max(0, amount_paise) // (rupees_per_point * 100)
 
 
-_ADD = (update(Customer).where(col(Customer.id) == bindparam("customer_id"))
-        .values(loyalty_points=Customer.loyalty_points + bindparam("points"))
-        .returning(Customer.loyalty_points))
+_CUSTOMER = Customer.__table__
+# A Core statement, built once: the ORM's UPDATE would also try to synchronise loaded objects, for nothing here.
+_ADD = (update(_CUSTOMER).where(_CUSTOMER.c.id == bindparam("customer_id"))
+        .values(loyalty_points=_CUSTOMER.c.loyalty_points + bindparam("points"))
+        .returning(_CUSTOMER.c.loyalty_points))
 
 
 def _move(session: Session, *, customer_id: int, kind: LoyaltyKind, points: int, purchase_id: int | None = None,

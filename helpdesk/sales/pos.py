@@ -138,21 +138,26 @@ def resolve_customer(session: Session, who: CustomerIn) -> Customer:
 
 
 def _insert(session: Session, data: PurchaseIn, *, digest: str, products: dict[str, int],
-            rupees_per_point: int) -> Purchase:
+            rupees_per_point: int) -> PurchaseOut:
+    """Write the sale, its lines and its points; the answer is built from what was written (no read-back)."""
     customer = resolve_customer(session, data.customer)
     purchase = Purchase(order_number=data.order_number, customer_id=customer.id, store=data.store, channel=data.channel,
                         purchased_on=to_shop_time(data.purchased_at).date(), purchased_at=data.purchased_at,
                         total_paise=data.total_paise, tax_paise=sum(line.tax_paise for line in data.lines),
                         buyer_gstin=data.buyer_gstin, kind=PurchaseKind.SALE, content_hash=digest)
     session.add(purchase)
-    session.flush()
-    session.add_all([PurchaseLine(purchase_id=purchase.id, product_id=products[line.sku], serial_number=line.serial_number,
-                                  quantity=line.quantity, unit_price_paise=line.unit_price_paise,
-                                  tax_paise=line.tax_paise, hsn_code=line.hsn_code) for line in data.lines])
-    loyalty.earn(session, customer_id=customer.id, purchase_id=purchase.id, amount_paise=data.total_paise,
-                 rupees_per_point=rupees_per_point, store=data.store)
-    session.flush()
-    return purchase
+    session.flush()  # the purchase's id, for its lines and points
+    points = loyalty.earn(session, customer_id=customer.id, purchase_id=purchase.id, amount_paise=data.total_paise,
+                          rupees_per_point=rupees_per_point, store=data.store)
+    lines = [PurchaseLine(purchase_id=purchase.id, product_id=products[line.sku], serial_number=line.serial_number,
+                          quantity=line.quantity, unit_price_paise=line.unit_price_paise, tax_paise=line.tax_paise,
+                          hsn_code=line.hsn_code) for line in data.lines]
+    session.add_all(lines)
+    session.flush()  # the lines' ids, for the answer (the same flush writes the points entry)
+    return PurchaseOut(order_number=purchase.order_number, store=purchase.store, kind=purchase.kind,
+                       customer_id=customer.code, total_paise=purchase.total_paise, points=points,
+                       lines=[LineOut(n, row.id, line.sku, line.quantity)
+                              for n, (row, line) in enumerate(zip(lines, data.lines), 1)])
 
 
 def record_purchase(session: Session, data: PurchaseIn, *, now: datetime, rupees_per_point: int) -> PurchaseOut:
@@ -166,8 +171,7 @@ def record_purchase(session: Session, data: PurchaseIn, *, now: datetime, rupees
     if errors:
         raise PosInvalid(errors)
     try:
-        purchase = _insert(session, data, digest=digest, products=products, rupees_per_point=rupees_per_point)
-        answer = answer_for(session, purchase)
+        answer = _insert(session, data, digest=digest, products=products, rupees_per_point=rupees_per_point)
         session.commit()
     except IntegrityError:
         # A twin push committed the same order number first (PostgreSQL lets both past the check): answer as it did.

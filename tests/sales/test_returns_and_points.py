@@ -154,3 +154,15 @@ def test_the_points_history_shows_and_pages(pos, client, shopper, fan):
 def test_the_redemption_names_an_existing_customer(pos):
     response = pos.post("/api/pos/redemptions", json={"customer_id": "12", "points": 1, "store": "Saket"})
     assert response.status_code == 422 and response.json()["extra"][0]["key"] == "customer_id"
+
+
+def test_the_reports_count_a_return_as_negative_spend(pos, db, settings, shopper, fan):
+    from helpdesk.reports.models import StatsCustomer
+    from helpdesk.reports.refresh import refresh
+
+    bought = _buy(pos, shopper, (fan.sku, 3, 2_000_00, 0))
+    assert _return(pos, bought, (1, 1)).status_code == 201
+    refresh(db, settings.reports, full=True)
+    with db.read() as session:
+        stats = session.get(StatsCustomer, shopper.id)
+    assert (stats.orders, stats.gross_paise, stats.returned_paise, stats.net_paise) == (1, 6_000_00, 2_000_00, 4_000_00)
