@@ -10,12 +10,12 @@ from sqlmodel import SQLModel
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.in_ import gstin as gstin_rules
 
-from helpdesk.forms import email_address, limited_text, not_a_bool
+from helpdesk.forms import DB_INT_MAX, email_address, limited_text, not_a_bool
 from helpdesk.sales.models import Channel
 
 LINES_MAX = 200
 BATCH_MAX = 500
-MONEY_MAX = 10**11  # paise: ₹100 crore, past any till's sale and well inside 64 bits
+MONEY_MAX = DB_INT_MAX  # paise (₹2.1 crore): money columns are INTEGER, 32 bits on PostgreSQL
 QUANTITY_MAX = 10_000
 POINTS_MAX = 10**8
 

@@ -58,6 +58,27 @@ def _returned_amounts(data: ReturnIn, lines: list[PurchaseLine]) -> dict[int, tu
             for position, quantity in wanted.items()}
 
 
+def _write_credit_note(session: Session, data: ReturnIn, *, original: Purchase, lines: list[PurchaseLine],
+                       amounts: dict[int, tuple[int, int]], refund: int, digest: str) -> Purchase:
+    """The credit note and its negative lines; each returned sale line counts what came back."""
+    note = Purchase(order_number=data.credit_note_number, customer_id=original.customer_id, store=data.store,
+                    channel=original.channel, purchased_on=to_shop_time(data.returned_at).date(),
+                    purchased_at=data.returned_at, payment_status=original.payment_status, total_paise=-refund,
+                    tax_paise=-sum(tax for _, tax in amounts.values()), kind=PurchaseKind.RETURN,
+                    credits_purchase_id=original.id, content_hash=digest)
+    session.add(note)
+    session.flush()
+    for position, (quantity, tax) in sorted(amounts.items()):
+        sale = lines[position - 1]
+        session.add(PurchaseLine(purchase_id=note.id, product_id=sale.product_id, serial_number=sale.serial_number,
+                                 quantity=-quantity, unit_price_paise=sale.unit_price_paise, tax_paise=-tax,
+                                 hsn_code=sale.hsn_code, returns_line_id=sale.id))
+        sale.returned_quantity += quantity
+        session.add(sale)
+    session.flush()
+    return note
+
+
 def record_return(session: Session, data: ReturnIn, *, now: datetime, rupees_per_point: int) -> PurchaseOut:
     """Record a credit note against an earlier sale, or answer as the first time for a repeat. Commits."""
     digest = content_hash(data)
@@ -75,21 +96,8 @@ def record_return(session: Session, data: ReturnIn, *, now: datetime, rupees_per
         raise PosInvalid({"total_paise": f"The returned lines come to {refund:,} paise (price and tax pro rata), "
                                          f"not {data.total_paise:,}."})
     try:
-        note = Purchase(order_number=data.credit_note_number, customer_id=original.customer_id, store=data.store,
-                        channel=original.channel, purchased_on=to_shop_time(data.returned_at).date(),
-                        purchased_at=data.returned_at, payment_status=original.payment_status, total_paise=-refund,
-                        tax_paise=-sum(tax for _, tax in amounts.values()), kind=PurchaseKind.RETURN,
-                        credits_purchase_id=original.id, content_hash=digest)
-        session.add(note)
-        session.flush()
-        for position, (quantity, tax) in sorted(amounts.items()):
-            sale = lines[position - 1]
-            session.add(PurchaseLine(purchase_id=note.id, product_id=sale.product_id, serial_number=sale.serial_number,
-                                     quantity=-quantity, unit_price_paise=sale.unit_price_paise, tax_paise=-tax,
-                                     hsn_code=sale.hsn_code, returns_line_id=sale.id))
-            sale.returned_quantity += quantity
-            session.add(sale)
-        session.flush()
+        note = _write_credit_note(session, data, original=original, lines=lines, amounts=amounts, refund=refund,
+                                  digest=digest)
         credited = session.exec(select(func.coalesce(func.sum(Purchase.total_paise), 0))
                                 .where(Purchase.credits_purchase_id == original.id)).one()
         loyalty.take_back(session, customer_id=original.customer_id, original_purchase_id=original.id,
@@ -98,6 +106,7 @@ def record_return(session: Session, data: ReturnIn, *, now: datetime, rupees_per
         answer = answer_for(session, note)
         session.commit()
     except IntegrityError:
+        # A twin credit note committed first (PostgreSQL): answer as it did, or refuse a different one (409).
         session.rollback()
         existing = repeat_of(session, order_number=data.credit_note_number, store=data.store, digest=digest)
         if existing is None:
