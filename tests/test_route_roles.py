@@ -74,7 +74,7 @@ def samples(db, world):
         "customer_id": world.customer.code, "which": "timeline", "field": "phone", "photo_id": "1",
         "token": "t" * 32, "agent_id": str(spare.id), "path": "openapi.json",
         "segment": "champions", "month": "2026-05", "year": "2026", "report": "sales", "chart": "revenue",
-        "file": "sales.csv", "token_id": "1",
+        "file": "sales.csv", "token_id": "999999",
         "number": {"tickets": world.open_ticket.number, "claims": world.claim.number},
     }
 
