@@ -166,3 +166,39 @@ def test_the_reports_count_a_return_as_negative_spend(pos, db, settings, shopper
     with db.read() as session:
         stats = session.get(StatsCustomer, shopper.id)
     assert (stats.orders, stats.gross_paise, stats.returned_paise, stats.net_paise) == (1, 6_000_00, 2_000_00, 4_000_00)
+
+
+def _together(calls) -> list:
+    """Run the calls at the same moment from threads (the handlers run in the app's worker threads)."""
+    import threading
+
+    barrier, answers = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        answers[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("HELPDESK_TEST_DATABASE_URL"),
+                    reason="PostgreSQL's race (SQLite serialises writers)")
+def test_two_returns_of_the_last_item_at_once_take_it_back_once(pos, shopper, fan):
+    bought = _buy(pos, shopper, (fan.sku, 1, 2_000_00, 0))
+    answers = _together([lambda: _return(pos, bought, (1, 1)), lambda: _return(pos, bought, (1, 1))])
+    assert sorted(a.status_code for a in answers) == [201, 422], [a.text for a in answers]
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("HELPDESK_TEST_DATABASE_URL"),
+                    reason="PostgreSQL's race (SQLite serialises writers)")
+def test_two_redemptions_of_the_whole_balance_at_once_spend_it_once(pos, client, shopper, fridge):
+    _buy(pos, shopper, (fridge.sku, 1, 25_000_00, 0))  # 250 points
+    redeem = {"customer_id": shopper.code, "points": 200, "store": "Saket"}
+    answers = _together([lambda: pos.post("/api/pos/redemptions", json=redeem)] * 2)
+    assert sorted(a.status_code for a in answers) == [201, 422], [a.text for a in answers]
+    assert _header(client, shopper.code)["points"] == "50"
