@@ -77,3 +77,22 @@ def test_a_batch_answers_per_item(pos, db, fridge):
 
 def test_an_empty_or_oversized_batch_is_refused(pos):
     assert pos.post("/api/pos/purchases/batch", json={"purchases": []}).status_code == 422
+
+
+def test_the_token_form_without_htmx_answers_with_the_whole_page(app, db):
+    admin = factories.agent(db, "token.admin2@helpdesk.local", role="admin", name="Token Admin Two")
+    with TestClient(app) as browser:
+        sign_in(browser, admin.email)
+        token = csrf_from(browser.get("/admin").text)
+        refused = browser.post("/admin/tokens", data={"name": "x" * 81, "scope": "pos", "_csrf_token": token})
+        assert refused.status_code == 400 and "<html" in refused.text
+        assert parse(refused.text).css_first("#token-name").attributes["value"] == "x" * 81  # what was typed
+        boosted = browser.post("/admin/tokens", data={"name": "Boosted till", "scope": "pos", "_csrf_token": token},
+                               headers={"HX-Request": "true", "HX-Boosted": "true"})
+        assert boosted.status_code == 200 and "<html" in boosted.text and "one-time-token" in boosted.text
+        assert browser.post("/admin/tokens/999999/revoke", data={"_csrf_token": token}).status_code == 404
+    agent_view = factories.agent(db, "token.agent@helpdesk.local", role="agent", name="Not Admin")
+    with TestClient(app) as browser:
+        sign_in(browser, agent_view.email)
+        token = csrf_from(browser.get("/").text)
+        assert browser.post("/admin/tokens", data={"name": "x", "scope": "pos", "_csrf_token": token}).status_code == 403
