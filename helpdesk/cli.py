@@ -148,11 +148,11 @@ def token_create(name: str, scope: str) -> None:
 @token.command("list")
 def token_list() -> None:
     """Every token: number, name, scope, start of the token, created, last used, revoked."""
-    from helpdesk.auth import tokens
+    from helpdesk.auth import queries
 
     database = _open_database(_settings())
     with database.read() as session:
-        rows = tokens.list_tokens(session)
+        rows = queries.api_tokens(session)
     for row in rows:
         when = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "-"  # noqa: E731
         click.echo(f"{row.id}\t{row.name}\t{row.scope}\t{row.prefix}…\tcreated {when(row.created_at)}\t"

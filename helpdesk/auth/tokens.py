@@ -64,12 +64,6 @@ def create_token(session: Session, *, name: str, scope: str, actor: audit.Actor)
     return CreatedToken(token, secret)
 
 
-def list_tokens(session: Session) -> list[ApiToken]:
-    """Every token, live ones first, newest first."""
-    return list(session.exec(select(ApiToken).order_by(col(ApiToken.revoked_at).is_not(None),
-                                                       col(ApiToken.id).desc())).all())
-
-
 def find_token(session: Session, ref: str) -> ApiToken:
     """A token by its number or its name (the newest live one of that name), or TokenNotFound."""
     query = select(ApiToken)
