@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -65,11 +66,17 @@ def answer_for(session: Session, purchase: Purchase) -> PurchaseOut:
                        lines=[LineOut(n, line_id, sku, quantity) for n, (line_id, sku, quantity) in enumerate(rows, 1)])
 
 
+# Every push asks this first and nearly every answer is "new": columns only, no entity to build.
+_RECORDED = select(Purchase.id, Purchase.store, Purchase.content_hash).where(
+    Purchase.order_number == bindparam("order_number"))
+
+
 def repeat_of(session: Session, *, order_number: str, store: str, digest: str) -> Purchase | None:
     """The purchase this push repeats, None if the order number is new; PosConflict if it is taken by another."""
-    existing = session.exec(select(Purchase).where(Purchase.order_number == order_number)).first()
-    if existing is None:
+    found = session.execute(_RECORDED, {"order_number": order_number}).first()
+    if found is None:
         return None
+    existing = session.get(Purchase, found.id)
     if existing.store != store:
         raise PosConflict(f"Order number {order_number} was already recorded for {existing.store}.")
     if existing.content_hash != digest:
