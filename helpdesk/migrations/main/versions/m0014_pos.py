@@ -96,13 +96,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('loyalty_entry')
-    with op.batch_alter_table('purchase_line') as batch_op:
-        batch_op.drop_index('ix_purchase_line_returns_line_id')
-        for column in ('returned_quantity', 'returns_line_id', 'hsn_code', 'tax_paise'):
-            batch_op.drop_column(column)
-    with op.batch_alter_table('purchase') as batch_op:
-        batch_op.drop_index('ix_purchase_credits_purchase_id')
-        for column in ('content_hash', 'credits_purchase_id', 'tax_paise', 'buyer_gstin', 'purchased_at', 'kind'):
-            batch_op.drop_column(column)
+    # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild of purchase would trip over the tables and views that refer
+    # to it.
+    op.drop_index('ix_purchase_line_returns_line_id', table_name='purchase_line')
+    for column in ('returned_quantity', 'returns_line_id', 'hsn_code', 'tax_paise'):
+        op.execute(f'ALTER TABLE purchase_line DROP COLUMN {column}')
+    op.drop_index('ix_purchase_credits_purchase_id', table_name='purchase')
+    for column in ('content_hash', 'credits_purchase_id', 'tax_paise', 'buyer_gstin', 'purchased_at', 'kind'):
+        op.execute(f'ALTER TABLE purchase DROP COLUMN {column}')
     op.drop_table('idempotent_answer')
     op.drop_table('api_token')
