@@ -1,16 +1,18 @@
-"""The `helpdesk` command: demo, serve, db, fixtures, index, user, keys, backup, stats refresh, import."""
+"""The `helpdesk` command: demo, serve, db, fixtures, index, user, keys, backup, stats refresh (the data-in commands,
+token, import and customers, are in cli_data.py)."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 import sys
 from pathlib import Path
 
 import click
 
+from helpdesk.cli_common import load_settings, open_database, setup_logging
+from helpdesk.cli_data import customers, import_group, token
 from helpdesk.config import Settings
-from helpdesk.db import Database, DatabaseConfigError
+from helpdesk.db import Database
 from helpdesk.privacy.crypto import KeyConfigError
 
 DEMO_AGENT_EMAIL = "demo@helpdesk.local"
@@ -21,39 +23,11 @@ DEMO_TEAM = (
 )
 
 
-def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-def _open_database(settings: Settings, *, create_keys: bool = False, upgrade: bool = True) -> Database:
-    """Both stores at the newest schema, with the personal-data keys checked; any problem is one line."""
-    from helpdesk import migrate
-    from helpdesk.privacy import store
-
-    try:
-        database = Database.from_settings(settings, create_keys=create_keys)
-        database.check()
-        if upgrade:
-            migrate.upgrade(database)
-            with database.write() as session:
-                store.check_keys(session)
-    except (DatabaseConfigError, KeyConfigError) as exc:
-        raise click.ClickException(str(exc)) from None
-    return database
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 @click.group()
 @click.version_option(package_name="helpdesk")
 def main() -> None:
     """helpdesk: the customer-support desk. Settings come from HELPDESK_* environment variables."""
-    _setup_logging()
+    setup_logging()
 
 
 @main.group()
@@ -64,7 +38,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade both stores (main and personal data) to the newest schema."""
-    _open_database(_settings())
+    open_database(load_settings())
     click.echo("Both stores are at the newest schema.")
 
 
@@ -83,7 +57,7 @@ def fixtures_load(customers: int, seed: int, append: bool, no_progress: bool) ->
     from helpdesk.demo.generator import DemoDataExists, load
 
     # Demo data is for local use: a key file is made if there is none (a server never makes keys).
-    database = _open_database(_settings(), create_keys=True)
+    database = open_database(load_settings(), create_keys=True)
     try:
         summary = load(database, customers=customers, seed=seed, progress=not no_progress, append=append)
     except DemoDataExists as exc:
@@ -109,7 +83,7 @@ def user_create(email: str, role: str, name: str | None, password_stdin: bool) -
     if not password_stdin:
         raise click.UsageError("pass the password on standard input with --password-stdin (never on the command line)")
     password = sys.stdin.readline().rstrip("\r\n")
-    database = _open_database(_settings())
+    database = open_database(load_settings())
     try:
         with database.write() as session:
             agent = create_or_update_agent(session, email=email, password=password, role=role, name=name)
@@ -144,8 +118,8 @@ def _build_search_index(settings: Settings, database: Database, *, only_if_unusa
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def index_rebuild(procs: int | None, no_progress: bool) -> None:
     """Rebuild the search index from the database into a new directory and swap it in; search keeps answering."""
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     _build_search_index(settings, database, procs=procs, progress=not no_progress)
 
 
@@ -159,8 +133,8 @@ def index_follow() -> None:
     from helpdesk.search.indexer import Indexer
     from helpdesk.search.layout import IndexLayout
 
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     layout = IndexLayout(settings.index_dir)
     indexer = Indexer(database, layout, SearchEngine(layout))
     stop = threading.Event()
@@ -185,8 +159,8 @@ def stats_refresh(incremental: bool) -> None:
     from helpdesk.reports.refresh import full_refresh, incremental_refresh
     from helpdesk.timeutil import shop_today
 
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     migrate.upgrade(database)
     if incremental:
         report = incremental_refresh(database, settings.reports)
@@ -195,22 +169,6 @@ def stats_refresh(incremental: bool) -> None:
     if report.kind == "busy":
         raise click.ClickException("Another full refresh is running; try again when it has finished.")
     click.echo(str(report))
-
-
-@main.group()
-def customers() -> None:
-    """Customers: duplicate candidates."""
-
-
-@customers.command("find-duplicates")
-def customers_find_duplicates() -> None:
-    """Queue every pair of customers on file sharing a phone or e-mail, or a similar name and PIN code."""
-    from helpdesk.customers.duplicates import scan_all
-
-    database = _open_database(_settings())
-    with database.write() as session:
-        added = scan_all(session)
-    click.echo(f"{added} new pair(s) of possible duplicates queued for supervisors (/customers/duplicates).")
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -232,8 +190,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the desk."""
-    settings = _settings()
-    _open_database(settings)
+    settings = load_settings()
+    open_database(settings)
     _serve(settings, host, port, workers)
 
 
@@ -248,8 +206,8 @@ def demo(customers: int, seed: int, host: str, port: int) -> None:
     from helpdesk.demo.generator import DemoDataExists, load
     from helpdesk.macros.samples import add_samples as add_sample_macros
 
-    settings = _settings()
-    database = _open_database(settings, create_keys=True)
+    settings = load_settings()
+    database = open_database(settings, create_keys=True)
     password = secrets.token_urlsafe(12)
     with database.write() as session:
         # Admin, so the demo shows every page: the admin page, the audit log and privacy requests too.
@@ -285,7 +243,7 @@ def keys_status() -> None:
     """Which data key writes, and how many stored values each key protects."""
     from helpdesk.privacy import store
 
-    database = _open_database(_settings())
+    database = open_database(load_settings())
     with database.read() as session:
         usage = store.key_usage(session)
     click.echo(f"Keys from {database.keyring.source}; {database.keyring.writer} writes.")
@@ -300,8 +258,8 @@ def keys_rotate(no_new_key: bool, batch: int) -> None:
     """Add a data key and re-encrypt every record to it in short batches; the desk keeps serving meanwhile."""
     from helpdesk.privacy import rotation
 
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     try:
         if not no_new_key:
             rotation.add_key(database, settings)
@@ -322,8 +280,8 @@ def keys_retire(key_id: str) -> None:
     """Remove an old data key, once no stored value uses it (keep it with backups made while it was in use)."""
     from helpdesk.privacy import rotation
 
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     try:
         rotation.retire(database, settings, key_id)
     except KeyConfigError as exc:
@@ -338,7 +296,7 @@ def backup_command(directory: Path) -> None:
     """Back up both stores while the desk runs: SQLite by its backup API, PostgreSQL by the pg_dump lines printed."""
     from helpdesk.backup import BackupError, backup
 
-    settings = _settings()
+    settings = load_settings()
     try:
         report = backup(settings, directory)
     except BackupError as exc:
@@ -350,69 +308,5 @@ def backup_command(directory: Path) -> None:
     click.echo("The personal store is encrypted: keep the personal-data keys (not in this folder) to restore it.")
 
 
-@main.group("import")
-def import_group() -> None:
-    """Load past sales, the catalogue or customers from a CSV file (safe to re-run after a stop)."""
-
-
-def _import_options(command):
-    command = click.option("--quiet", is_flag=True, help="No progress bar (there is none when stderr is not a terminal).")(command)
-    command = click.option("--batch", type=click.IntRange(100, 100_000), default=5_000, show_default=True,
-                           help="Rows per transaction (a purchase is never split).")(command)
-    command = click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                           help="Where rejected rows go (default: FILE.rejects.csv beside the file).")(command)
-    command = click.option("--dry-run", is_flag=True, help="Parse and check everything, show the first 20 rows and "
-                                                           "every error, write nothing.")(command)
-    return click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(command)
-
-
-def _run_import(kind: str, file: Path, dry_run: bool, rejects: Path | None, batch: int, quiet: bool) -> None:
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
-
-    from helpdesk.imports.service import ImportFileError, run_import
-
-    database = _open_database(_settings())
-    show_bar = not quiet and sys.stderr.isatty()
-    with Progress("{task.description}", BarColumn(), DownloadColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), disable=not show_bar) as bar:
-        task = bar.add_task(f"Importing {kind}", total=file.stat().st_size)
-        try:
-            summary = run_import(database, kind, file, dry_run=dry_run, rejects_path=rejects, batch_lines=batch,
-                                 progress=lambda done, total: bar.update(task, completed=done, total=total),
-                                 on_error=lambda rejection: click.echo(f"error: {rejection}"))
-        except ImportFileError as exc:
-            raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            raise click.ClickException("Stopped. Batches already committed stay; run the same command again to "
-                                       "finish (rows already imported are skipped).") from None
-    if dry_run:
-        click.echo(f"First {len(summary.preview)} parsed rows:")
-        for line in summary.preview:
-            click.echo(f"  {line}")
-        click.echo(f"Dry run, nothing written: {summary}")
-        return
-    click.echo(str(summary))
-    if summary.rejected:
-        click.echo(f"Rejected rows (row, column, reason) are in {summary.rejects_path}")
-
-
-@import_group.command("purchases")
-@_import_options
-def import_purchases(file: Path, dry_run: bool, rejects: Path | None, batch: int, quiet: bool) -> None:
-    """Past sales: the desk's purchases CSV, or a Shopify orders export as it comes (one row per line item)."""
-    _run_import("purchases", file, dry_run, rejects, batch, quiet)
-
-
-@import_group.command("products")
-@_import_options
-def import_products(file: Path, dry_run: bool, rejects: Path | None, batch: int, quiet: bool) -> None:
-    """The catalogue: SKUs not yet known are added, known ones left as they are."""
-    _run_import("products", file, dry_run, rejects, batch, quiet)
-
-
-@import_group.command("customers")
-@_import_options
-def import_customers(file: Path, dry_run: bool, rejects: Path | None, batch: int, quiet: bool) -> None:
-    """Customers with their personal details, matched by customer ID, else phone or e-mail; new ones get an ID."""
-    _run_import("customers", file, dry_run, rejects, batch, quiet)
+for _command in (token, customers, import_group):
+    main.add_command(_command)

@@ -77,6 +77,8 @@ class Settings:
     secure_cookies: bool = False
     session_max_age: int = 12 * 3600
     reload_templates: bool = False
+    # One loyalty point per this many rupees of what a customer kept (0: no points are earned).
+    loyalty_rupees_per_point: int = 100
     reports: ReportSettings = field(default_factory=ReportSettings)
 
     @classmethod
@@ -104,6 +106,7 @@ class Settings:
             db_pool_recycle=_int(env, "HELPDESK_DB_POOL_RECYCLE", 1800),
             secure_cookies=env.get("HELPDESK_SECURE_COOKIES", "0") == "1",
             reload_templates=env.get("HELPDESK_RELOAD_TEMPLATES", "0") == "1",
+            loyalty_rupees_per_point=_int(env, "HELPDESK_LOYALTY_RUPEES_PER_POINT", 100),
             reports=ReportSettings.from_env(env),
         )
 

@@ -13,12 +13,17 @@ from sqlalchemy.exc import DataError
 
 from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
 from helpdesk.customers.errors import CustomerMerged, CustomerNotFound, MergeNotFound, MergeRefused
+from helpdesk.idempotency import KeyInUse, KeyReusedForOther
 from helpdesk.ids import InvalidCustomerId
 from helpdesk.paging import InvalidCursor
+from helpdesk.sales.errors import PosConflict, PosInvalid
 from helpdesk.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
 from helpdesk.macros.errors import MacroNotFound
 
 log = logging.getLogger("helpdesk.errors")
+
+
+POS_API = "/api/pos/"
 
 
 def _is_api(request: Request) -> bool:
@@ -41,6 +46,10 @@ def _error_response(request: Request, status_code: int, title: str, detail: str,
 
 def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
     """Anonymous: 401 for the API, the sign-in page (remembering where they were going) for pages."""
+    if request.url.path.startswith(POS_API):
+        # Machines authenticate with a token: say what was wrong with it, and how to send one.
+        return Response({"status_code": 401, "detail": exc.detail}, status_code=401,
+                        headers={"WWW-Authenticate": 'Bearer realm="pos"'})
     if _is_api(request):
         return Response({"status_code": 401, "detail": "Sign in first."}, status_code=401)
     target = request.url.path
@@ -169,6 +178,10 @@ EXCEPTION_HANDLERS = {
     ClaimInvalid: _domain_error(422, "Not saved"),
     ClaimForbidden: _domain_error(403, "Not allowed"),
     ClaimChanged: _domain_error(409, "Changed meanwhile"),
+    PosInvalid: _domain_error(422, "Not recorded"),
+    PosConflict: _domain_error(409, "Already recorded"),
+    KeyInUse: _domain_error(409, "Still running"),
+    KeyReusedForOther: _domain_error(422, "Key already used"),
     ValidationException: validation_error,
     HTTPException: http_error,
     OverflowError: unstorable_input,

@@ -26,7 +26,8 @@ from helpdesk.paging import Page, next_offset, parse_offset
 from helpdesk.privacy import masking
 from helpdesk.privacy import store as personal
 from helpdesk.reports.models import StatsCustomer, TierOverride
-from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseLine
+from helpdesk.sales import loyalty
+from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseKind, PurchaseLine
 from helpdesk.sales.queries import ItemPage, PurchasedItem, customer_item, find_items, purchases_page
 from helpdesk.tickets.models import OPEN_STATUSES, Ticket
 from helpdesk.tickets.queries import customer_tickets
@@ -44,7 +45,9 @@ _HEADER = select(
     select(func.coalesce(func.sum(case((Purchase.payment_status != PaymentStatus.REFUNDED, Purchase.total_paise), else_=0)), 0))
     .where(Purchase.customer_id == Customer.id).scalar_subquery(),
     select(func.coalesce(func.sum(Purchase.amount_due_paise), 0)).where(Purchase.customer_id == Customer.id).scalar_subquery(),
-    select(func.count(Purchase.id)).where(Purchase.customer_id == Customer.id).scalar_subquery(),
+    # Orders only: a credit note lowers the spend above but is not another purchase.
+    select(func.count(Purchase.id)).where(Purchase.customer_id == Customer.id, Purchase.kind == PurchaseKind.SALE)
+    .scalar_subquery(),
     select(func.avg(Ticket.satisfaction_score)).where(Ticket.customer_id == Customer.id).scalar_subquery(),
     select(func.count(Ticket.satisfaction_score)).where(Ticket.customer_id == Customer.id).scalar_subquery(),
     select(func.count(Ticket.id)).where(Ticket.customer_id == Customer.id, col(Ticket.status).in_(OPEN_STATUSES))
@@ -98,6 +101,7 @@ def customer_page(session: Session, code: str, *, today: date,
         open_tickets=customer_tickets(session, customer_id, open_ones=True, total=profile.open_ticket_count),
         past_tickets=customer_tickets(session, customer_id, open_ones=False),
         timeline=customer_timeline(session, customer_id),
+        points=loyalty.history_page(session, customer_id),
     ), revealed
 
 
@@ -169,6 +173,7 @@ class CustomerList(StrEnum):
     CLAIMS = "claims"
     OPEN_TICKETS = "open-tickets"
     PAST_TICKETS = "past-tickets"
+    POINTS = "points"
 
 
 def more_rows(session: Session, code: str, which: CustomerList, *, cursor: str | None, today: date) -> Page:
@@ -180,6 +185,8 @@ def more_rows(session: Session, code: str, which: CustomerList, *, cursor: str |
         return purchases_page(session, customer_id, today=today, cursor=cursor)
     if which == CustomerList.CLAIMS:
         return claims_page(session, customer_id, cursor=cursor)
+    if which == CustomerList.POINTS:
+        return loyalty.history_page(session, customer_id, cursor=cursor)
     return customer_tickets(session, customer_id, open_ones=which == CustomerList.OPEN_TICKETS, cursor=cursor)
 
 

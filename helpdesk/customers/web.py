@@ -68,6 +68,7 @@ _LIST_PARTIALS = {
     queries.CustomerList.CLAIMS: ("customers/_claims.html", "claims"),
     queries.CustomerList.OPEN_TICKETS: ("customers/_ticket_rows.html", "tickets"),
     queries.CustomerList.PAST_TICKETS: ("customers/_ticket_rows.html", "tickets"),
+    queries.CustomerList.POINTS: ("customers/_points.html", "points"),
 }
 
 MergedFrom = Annotated[str | None, QueryParameter(required=False, max_length=40,
