@@ -105,13 +105,15 @@ def _run_import(kind: str, file: Path, dry_run: bool, rejects: Path | None, batc
 
     from helpdesk.imports.service import ImportFileError, run_import
 
-    database = open_database(load_settings())
+    settings = load_settings()
+    database = open_database(settings)
     show_bar = not quiet and sys.stderr.isatty()
     with Progress("{task.description}", BarColumn(), DownloadColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
                   console=Console(stderr=True), disable=not show_bar) as bar:
         task = bar.add_task(f"Importing {kind}", total=file.stat().st_size)
         try:
             summary = run_import(database, kind, file, dry_run=dry_run, rejects_path=rejects, batch_lines=batch,
+                                 rupees_per_point=settings.loyalty_rupees_per_point,
                                  progress=lambda done, total: bar.update(task, completed=done, total=total),
                                  on_error=lambda rejection: click.echo(f"error: {rejection}"))
         except ImportFileError as exc:

@@ -126,7 +126,7 @@ def _size(item) -> int:
 
 
 def _write_batch(kind: str, database: Database, main: Connection, personal: Connection, batch: list, *,
-                 dry_run: bool) -> writing.BatchResult:
+                 dry_run: bool, rupees_per_point: int) -> writing.BatchResult:
     """Write one batch in one transaction per store; a concurrent writer's duplicate makes it retry once."""
     for attempt in (1, 2):
         main.begin()
@@ -138,7 +138,8 @@ def _write_batch(kind: str, database: Database, main: Connection, personal: Conn
             elif kind == "customers":
                 result = writing.write_customers(main, personal, database.keyring, batch)
             else:
-                result = writing.write_orders(main, personal, database.keyring, batch)
+                result = writing.write_orders(main, personal, database.keyring, batch,
+                                              rupees_per_point=rupees_per_point)
             if dry_run:
                 raise _DryRun(result)
             # The personal store first: a stop between the two commits leaves a personal record without its
@@ -176,7 +177,8 @@ def _rollback(main: Connection, personal: Connection) -> None:
 
 def run_import(database: Database, kind: str, path: Path, *, dry_run: bool = False, rejects_path: Path | None = None,
                batch_lines: int = BATCH_LINES, progress: Callable[[int, int], None] | None = None,
-               on_error: Callable[[Rejection], None] | None = None, today: date | None = None) -> ImportSummary:
+               on_error: Callable[[Rejection], None] | None = None, today: date | None = None,
+               rupees_per_point: int = 100) -> ImportSummary:
     """Import `kind` rows from a CSV file. A dry run writes nothing: it previews the first rows and reports every
     error (to on_error, else into summary.errors). A real run writes rejected rows to the rejects file."""
     if kind not in KINDS:
@@ -204,7 +206,8 @@ def run_import(database: Database, kind: str, path: Path, *, dry_run: bool = Fal
                 summary.errors.append(rejection)
 
         def flush(batch: list) -> None:
-            result = _write_batch(kind, database, main, personal, batch, dry_run=dry_run)
+            result = _write_batch(kind, database, main, personal, batch, dry_run=dry_run,
+                                  rupees_per_point=rupees_per_point)
             summary.imported += result.imported
             summary.skipped += result.skipped
             summary.customers_created += result.customers_created

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select, update
 
 from helpdesk.imports import customers
 from helpdesk.imports.bulk import insert_rows, reserve_ids
 from helpdesk.imports.rows import CustomerRow, OrderRow, ProductRow, Rejection
 from helpdesk.privacy.crypto import KeyRing
 from helpdesk.reports.models import StatsDirty
-from helpdesk.sales.models import Product, Purchase, PurchaseLine
+from helpdesk.customers.models import Customer
+from helpdesk.sales.loyalty import points_for
+from helpdesk.sales.models import LoyaltyEntry, LoyaltyKind, Product, Purchase, PurchaseKind, PurchaseLine
 from helpdesk.timeutil import utcnow
 
 _PRODUCT = Product.__table__
 _PURCHASE = Purchase.__table__
 _LINE = PurchaseLine.__table__
 _DIRTY = StatsDirty.__table__
+_LOYALTY = LoyaltyEntry.__table__
+_CUSTOMER = Customer.__table__
+_ADD_POINTS = (update(_CUSTOMER).where(_CUSTOMER.c.id == bindparam("customer_key"))
+               .values(loyalty_points=_CUSTOMER.c.loyalty_points + bindparam("points")))
 _CHUNK = 1_000
 
 
@@ -89,9 +95,10 @@ def _reject(order: OrderRow, column: str, reason: str, *, row: int | None = None
                       f"not imported: row {first} of the same order is rejected") for line_row in order.rows]
 
 
-def write_orders(main: Connection, personal: Connection, keyring: KeyRing, orders: list[OrderRow]) -> BatchResult:
+def write_orders(main: Connection, personal: Connection, keyring: KeyRing, orders: list[OrderRow], *,
+                 rupees_per_point: int = 100) -> BatchResult:
     """New purchases with their lines (and new customers); a purchase already there (same store and order number)
-    is skipped whole."""
+    is skipped whole. Each new purchase earns loyalty points by the desk's rule, as a sale from the till does."""
     result = BatchResult()
     products = dict(_in_chunks(main, select(_PRODUCT.c.sku, _PRODUCT.c.id), _PRODUCT.c.sku,
                                {line.sku for order in orders for line in order.lines}))
@@ -132,12 +139,15 @@ def write_orders(main: Connection, personal: Connection, keyring: KeyRing, order
             result.rejections += _reject(order, "customer ID", resolution.problems[position])
             continue
         kept.append((order, resolution.customer_ids[position]))
+        line_tax = sum(line.tax_paise or 0 for line in order.lines)
         purchase_rows.append({
             "order_number": order.order_number, "customer_id": resolution.customer_ids[position],
             "store": order.store, "channel": order.channel, "purchased_on": order.purchased_on,
             "payment_status": order.payment_status,
             "total_paise": order.total_paise if order.total_paise is not None else order.lines_total_paise,
             "amount_due_paise": order.amount_due_paise, "created_at": now,
+            "tax_paise": order.tax_paise if order.tax_paise is not None else line_tax,
+            "buyer_gstin": order.person.gstin, "kind": PurchaseKind.SALE.value,
         })
     if not purchase_rows:
         return result
@@ -147,9 +157,10 @@ def write_orders(main: Connection, personal: Connection, keyring: KeyRing, order
     insert_rows(main, _PURCHASE, purchase_rows)
     line_rows, marks = [], []
     for (order, customer_id), purchase_id in zip(kept, purchase_ids, strict=True):
-        # tax_paise and hsn_code (and the order's GSTINs) wait for the sales schema's tax columns.
         line_rows += [{"purchase_id": purchase_id, "product_id": products[line.sku], "serial_number": line.serial_number,
-                       "quantity": line.quantity, "unit_price_paise": line.unit_price_paise} for line in order.lines]
+                       "quantity": line.quantity, "unit_price_paise": line.unit_price_paise,
+                       "tax_paise": line.tax_paise or 0, "hsn_code": line.hsn_code, "returned_quantity": 0}
+                      for line in order.lines]
         # The report tables fold new purchases in on their next incremental refresh (helpdesk/reports/changes.py
         # marks ORM writes the same way; these bulk inserts bypass the ORM).
         marks.append({"customer_id": customer_id, "day": order.purchased_on, "purchase_id": purchase_id,
@@ -157,5 +168,29 @@ def write_orders(main: Connection, personal: Connection, keyring: KeyRing, order
         result.imported += len(order.lines)
     insert_rows(main, _LINE, line_rows)
     insert_rows(main, _DIRTY, marks)
+    _earn_points(main, [(customer_id, purchase_id, row["total_paise"], row["store"])
+                        for (_, customer_id), purchase_id, row in zip(kept, purchase_ids, purchase_rows, strict=True)],
+                 rupees_per_point=rupees_per_point, now=now)
     result.purchases_created = len(purchase_ids)
     return result
+
+
+def _earn_points(main: Connection, sales: list[tuple[int, int, int, str]], *, rupees_per_point: int, now) -> None:
+    """The ledger entries of a batch's sales and each customer's cached balance moved by their sum: one read of the
+    balances, one insert, one update, whatever the batch's size (helpdesk/sales/loyalty.py writes one sale's)."""
+    earned = [(customer_id, purchase_id, points, store) for customer_id, purchase_id, total, store in sales
+              if (points := points_for(total, rupees_per_point=rupees_per_point))]
+    if not earned:
+        return
+    balances = dict(_in_chunks(main, select(_CUSTOMER.c.id, _CUSTOMER.c.loyalty_points), _CUSTOMER.c.id,
+                               {customer_id for customer_id, *_ in earned}))
+    start = dict(balances)
+    entries = []
+    for customer_id, purchase_id, points, store in earned:
+        balances[customer_id] += points
+        entries.append({"customer_id": customer_id, "kind": LoyaltyKind.EARN.value, "points": points,
+                        "balance_after": balances[customer_id], "purchase_id": purchase_id, "reference": None,
+                        "store": store, "created_at": now})
+    insert_rows(main, _LOYALTY, entries)
+    main.execute(_ADD_POINTS, [{"customer_key": customer_id, "points": balances[customer_id] - start[customer_id]}
+                               for customer_id in balances])
