@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from helpdesk.customers import duplicates
 from helpdesk.db import Database
 from helpdesk.imports import columns, parsing, writing
 from helpdesk.imports.rows import OrderRow, Rejection
@@ -42,6 +43,7 @@ class ImportSummary:
     rejected: int = 0
     customers_created: int = 0
     purchases_created: int = 0
+    duplicates_flagged: int = 0
     seconds: float = 0.0
     dry_run: bool = False
     rejects_path: Path | None = None
@@ -63,9 +65,11 @@ class ImportSummary:
             extra = f" ({self.purchases_created:,} purchases, {self.customers_created:,} new customers)"
         elif self.kind == "customers":
             extra = f" ({self.customers_created:,} new customers)"
+        flagged = (f"; {self.duplicates_flagged:,} possible duplicates queued for a supervisor"
+                   if self.duplicates_flagged else "")
         return (f"{self.kind} ({self.file_format} format): {verb} {self.imported:,} rows{extra}, skipped "
                 f"{self.skipped:,} already present, rejected {self.rejected:,}; {self.seconds:.1f} s "
-                f"({self.rate:,.0f} rows/s)")
+                f"({self.rate:,.0f} rows/s){flagged}")
 
 
 def default_rejects_path(path: Path) -> Path:
@@ -236,5 +240,10 @@ def run_import(database: Database, kind: str, path: Path, *, dry_run: bool = Fal
             flush(batch)
         if progress is not None:
             progress(source.size, source.size)
+    if summary.customers_created and not dry_run:
+        # New customers may duplicate ones already on file (or each other): they go to the supervisors' queue as
+        # the registration form and the POS put theirs, here in one pass over the blind indexes.
+        with database.write() as session:
+            summary.duplicates_flagged = duplicates.scan_all(session)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from helpdesk import ids, phones
+from helpdesk.customers import duplicates
 from helpdesk.customers.models import Customer
 from helpdesk.privacy import store as personal
 from helpdesk.sales import loyalty
@@ -117,6 +118,8 @@ def _new_customer(session: Session, who: CustomerIn) -> Customer:
     session.add(customer)
     session.flush()
     personal.save(session, personal.PersonalDetails(code, full_name=who.name, phone=who.phone, email=who.email))
+    # No one has this phone or e-mail, but a similar name may be someone already on file: the supervisors decide.
+    duplicates.flag_new_customer(session, customer.id)
     return customer
 
 

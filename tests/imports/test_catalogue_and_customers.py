@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import select
 
-from helpdesk import ids
+from helpdesk import ids, phones
 from helpdesk.customers.models import Customer
 from helpdesk.imports.service import run_import
+from helpdesk.privacy import store as personal_store
 from helpdesk.sales.models import Product
 from tests import factories
 from tests.imports.conftest import codes_for_phone, count, new_phone, person, read_rejects, write_csv
@@ -79,3 +82,29 @@ def test_customers_file(db, tag, tmp_path):
     again = run_import(db, "customers", path)
     assert (again.imported, again.skipped, again.rejected) == (0, 6, 2)
     assert codes_for_phone(db, new_a) == [anita]
+
+
+def test_new_customers_like_someone_on_file_are_queued_as_possible_duplicates(db, tag, tmp_path):
+    from helpdesk.customers.models import DuplicateCandidate
+
+    known = factories.customer(db, name="Rajesh Kumar", phone=new_phone())
+    with db.write() as session:
+        record = personal_store.read(session, known.code)
+        personal_store.save(session, dataclasses.replace(record, pin_code="411014"))
+        session.commit()
+    rajesh_phone = new_phone()
+    path = write_csv(tmp_path / "people.csv", ["full_name", "phone", "pin_code"], [
+        ["राजेश कुमार", rajesh_phone, "411014"],
+        ["Somebody Else", new_phone(), "411014"],
+    ])
+
+    summary = run_import(db, "customers", path)
+
+    assert summary.customers_created == 2 and summary.duplicates_flagged >= 1
+    assert "possible duplicates queued" in str(summary)
+    [rajesh] = codes_for_phone(db, phones.normalise(rajesh_phone))
+    with db.read() as session:
+        pairs = set(session.execute(select(DuplicateCandidate.first_id, DuplicateCandidate.second_id)).all())
+        ids_by_code = dict(session.execute(select(Customer.code, Customer.id)
+                                           .where(Customer.code.in_([known.code, rajesh]))).all())
+    assert tuple(sorted((ids_by_code[known.code], ids_by_code[rajesh]))) in pairs
