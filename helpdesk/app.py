@@ -17,7 +17,6 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.security.session_auth import SessionAuth
 from litestar.static_files import create_static_files_router
-from litestar.stores.file import FileStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
@@ -27,10 +26,12 @@ from helpdesk.audit.web import AuditController
 from helpdesk.auth.admin_web import AdminController
 from helpdesk.auth.guards import agents_only
 from helpdesk.auth.service import CurrentAgent, get_active_agent
+from helpdesk.auth.session_store import session_store
 from helpdesk.auth.sessions import RotatingSessionConfig
 from helpdesk.auth.web import AuthController
 from helpdesk.config import Settings
 from helpdesk.claims.api import ClaimApiController
+from helpdesk.claims.photos import legacy_photo_dir
 from helpdesk.claims.public import WarrantyController
 from helpdesk.claims.web import ClaimController
 from helpdesk.customers.web import CustomerApiController, CustomerController, LookupController
@@ -104,9 +105,8 @@ def _prepare_storage(settings: Settings, database: Database) -> None:
     if not settings.index_dir.exists():
         log.info("search index directory %s does not exist yet: creating it", settings.index_dir)
         settings.index_dir.mkdir(parents=True, exist_ok=True)
-    (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)
     database.check()
-    migrate.upgrade(database)
+    migrate.upgrade(database, legacy_photo_dir=legacy_photo_dir(settings.data_dir))
     # A wrong key fails here, loudly, before any page could show garbage.
     with database.write() as session:
         personal.check_keys(session)
@@ -188,7 +188,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         middleware=[DefineMiddleware(SessionCSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies,
                                      exclude=UNSESSIONED)],
         on_app_init=[session_auth.on_app_init],
-        stores={"sessions": FileStore(settings.data_dir / "sessions")},
+        # Shared by every worker and machine (the database, or Redis when configured): a session signed in through
+        # one machine, and the CSRF secret in it, are valid on all of them.
+        stores={"sessions": session_store(settings.redis_url, database)},
         openapi_config=OpenAPIConfig(
             title="helpdesk",
             version=__version__,

@@ -1,8 +1,8 @@
 """Imports every table so both metadata objects are complete (Alembic and the app rely on this)."""
 
 from helpdesk.audit.models import AuditEntry
-from helpdesk.auth.models import Agent
-from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
+from helpdesk.auth.models import Agent, StoredSession
+from helpdesk.claims.models import ClaimPhoto, ClaimPhotoContent, WarrantyClaim
 from helpdesk.customers.models import ConsentChange, Customer, CustomerNote, CustomerNoteChange
 from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
 from helpdesk.reports import changes as _stats_changes  # noqa: F401  (registers the listener that marks stats dirty)
@@ -46,7 +46,7 @@ __all__ = [
     "SearchOutbox",
     "SearchReader",
     "SearchPurge",
-    "SelfServiceAttempt",
+    "StoredSession",
     "SlaPolicy",
     "StatsCategory",
     "StatsClaim",
@@ -66,6 +66,7 @@ __all__ = [
     "TierOverride",
     "TierSlaPolicy",
     "ClaimPhoto",
+    "ClaimPhotoContent",
     "ConsentChange",
     "Customer",
     "CustomerNote",

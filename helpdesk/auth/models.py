@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from helpdesk.timeutil import utcnow
@@ -26,3 +27,17 @@ class Agent(SQLModel, table=True):
     # Bumped on deactivation and password reset: a session signed in under an older number stops working at once.
     session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class StoredSession(SQLModel, table=True):
+    """A signed-in browser's server-side session, in the database so every machine sees it (no Redis configured).
+
+    The key is the random session ID from the cookie; the value is Litestar's serialised session (agent, version,
+    CSRF secret). Rows past `expires_at` are never answered and are purged as new sessions are written.
+    """
+
+    __tablename__ = "web_session"
+
+    key: str = Field(primary_key=True, max_length=200)
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime | None = Field(default=None, index=True, description="UTC; None: never expires")
