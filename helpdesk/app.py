@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # Templates ship with the package: re-checking every file's mtime on each render is wasted work.
         engine.engine.auto_reload = settings.reload_templates
 
+    sessions = session_store(settings.redis_url, database)
     search = SearchRuntime(settings)
     stats = StatsRefresher(settings)
     app = Litestar(
@@ -190,7 +191,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         on_app_init=[session_auth.on_app_init],
         # Shared by every worker and machine (the database, or Redis when configured): a session signed in through
         # one machine, and the CSRF secret in it, are valid on all of them.
-        stores={"sessions": session_store(settings.redis_url, database)},
+        stores={"sessions": sessions},
+        # A Redis store closes its connections when the app stops (the database store has nothing to close).
+        lifespan=[sessions],
         openapi_config=OpenAPIConfig(
             title="helpdesk",
             version=__version__,
