@@ -39,6 +39,9 @@ from helpdesk.db import Database
 from helpdesk.web_helpers import provide_db, provide_settings, refuse_impossible_file_names, refuse_nul_in_address
 from helpdesk.errors import EXCEPTION_HANDLERS
 from helpdesk.home.web import HomeController
+from helpdesk.i18n import catalogs
+from helpdesk.i18n.text import Translatable
+from helpdesk.macros.web import MacroController, MacroFillController
 from helpdesk.privacy import store as personal
 from helpdesk.privacy.logs import mask_access_log
 from helpdesk.privacy.requests_web import PrivacyRequestController
@@ -47,7 +50,9 @@ from helpdesk.reports.runner import StatsRefresher
 from helpdesk.reports.web import ReportController
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.web import SearchApiController, SearchController
+from helpdesk.serials.web import SerialController
 from helpdesk.tickets.api import TicketApiController
+from helpdesk.tickets.merge_web import TicketMergeController
 from helpdesk.tickets.web import SatisfactionController, TicketController
 
 log = logging.getLogger("helpdesk")
@@ -105,6 +110,8 @@ def _prepare_storage(settings: Settings, database: Database) -> None:
     if not settings.index_dir.exists():
         log.info("search index directory %s does not exist yet: creating it", settings.index_dir)
         settings.index_dir.mkdir(parents=True, exist_ok=True)
+    # The customer pages' message catalogues: a fresh clone has only the .po files (see README, "Languages").
+    catalogs.compile_catalogs()
     database.check()
     migrate.upgrade(database, legacy_photo_dir=legacy_photo_dir(settings.data_dir))
     # A wrong key fails here, loudly, before any page could show garbage.
@@ -159,7 +166,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 ContactController,
                 PrivacyRequestController,
                 TicketController,
+                TicketMergeController,
                 SatisfactionController,
+                MacroController,
+                MacroFillController,
+                SerialController,
                 ClaimController,
                 WarrantyController,
                 SearchController,
@@ -202,6 +213,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
+        # Service messages keep their message id for the customer pages (a str subclass): JSON gets the English text.
+        type_encoders={Translatable: str},
         before_send=[_security_headers],
         logging_config=LoggingConfig(log_exceptions="never", disable_stack_trace={404, 401, 403, 422}),
         debug=False,

@@ -231,6 +231,7 @@ def demo(customers: int, seed: int, host: str, port: int) -> None:
     """Migrate, load demo data (first run only), create a demo login and serve."""
     from helpdesk.auth.service import create_or_update_agent
     from helpdesk.demo.generator import DemoDataExists, load
+    from helpdesk.macros.samples import add_samples as add_sample_macros
 
     settings = _settings()
     database = _open_database(settings, create_keys=True)
@@ -247,6 +248,9 @@ def demo(customers: int, seed: int, host: str, port: int) -> None:
     except DemoDataExists:
         click.echo("Demo data is already loaded; keeping it.")
         loaded = False
+    with database.write() as session:
+        # Canned replies for the reply box's picker (Alt+M on a ticket); kept if a supervisor changed them.
+        add_sample_macros(session)
     _build_search_index(settings, database, only_if_unusable=not loaded)
     click.echo("")
     click.echo(f"  helpdesk is running at http://{host}:{port}/")

@@ -16,6 +16,7 @@ from helpdesk.customers.errors import CustomerNotFound
 from helpdesk.ids import InvalidCustomerId
 from helpdesk.paging import InvalidCursor
 from helpdesk.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
+from helpdesk.macros.errors import MacroNotFound
 
 log = logging.getLogger("helpdesk.errors")
 
@@ -143,6 +144,7 @@ EXCEPTION_HANDLERS = {
     InvalidCustomerId: invalid_customer_id,
     InvalidCursor: invalid_cursor,
     TicketNotFound: _domain_error(404, "No such ticket"),
+    MacroNotFound: _domain_error(404, "No such macro"),
     # Reached from the API; pages re-render their forms with the messages instead.
     TicketInvalid: _domain_error(422, "Not saved"),
     StaleTicket: _domain_error(409, "Changed meanwhile"),

@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 from pydantic import BeforeValidator, Field, StringConstraints, ValidationError
 
+from helpdesk.i18n.text import Translatable
+
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """{field: message} for the first problem with each field; messages are written for people."""
@@ -14,10 +16,14 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "form"
         message = error["msg"].removeprefix("Value error, ")
+        # Our own validators' messages keep their message id, so a customer's page can show them in Hindi.
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Translatable):
+            message = cause.args[0]
         if error["type"] == "missing":
-            message = "This is required."
+            message = Translatable("This is required.")
         elif error["type"] == "enum":
-            message = "Choose one of the options."
+            message = Translatable("Choose one of the options.")
         errors.setdefault(field, message)
     return errors
 
@@ -30,9 +36,10 @@ def plain_text(value, *, label: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError(f"{label} must be text.")
+        raise ValueError(Translatable("{label} must be text.", label=label))
     if "\x00" in value:
-        raise ValueError(f"{label} contains a NUL character, which cannot be stored; remove it.")
+        raise ValueError(Translatable("{label} contains a NUL character, which cannot be stored; remove it.",
+                                      label=label))
     return value
 
 
@@ -40,9 +47,10 @@ def limited_text(value: str | None, *, label: str, max_length: int, required: bo
     """Strip; refuse non-text, empty (when required) and over-long text with a message that states the limit."""
     text = plain_text(value, label=label).strip()
     if required and not text:
-        raise ValueError(f"{label} cannot be empty.")
+        raise ValueError(Translatable("{label} cannot be empty.", label=label))
     if len(text) > max_length:
-        raise ValueError(f"{label} can be at most {max_length:,} characters; this has {len(text):,}.")
+        raise ValueError(Translatable("{label} can be at most {most:,} characters; this has {length:,}.",
+                                      label=label, most=max_length, length=len(text)))
     return text
 
 

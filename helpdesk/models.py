@@ -30,6 +30,7 @@ from helpdesk.search.models import SearchLogState, SearchOutbox, SearchPurge, Se
 from helpdesk.throttle.models import Throttle
 from helpdesk.history.models import Interaction
 from helpdesk.jobs import JobLease
+from helpdesk.macros.models import Macro
 from helpdesk.tickets.models import Counter, SlaPolicy, Tag, Ticket, TicketTag
 from sqlmodel import SQLModel
 
@@ -81,6 +82,7 @@ __all__ = [
     "Tag",
     "Throttle",
     "Ticket",
+    "Macro",
     "TicketTag",
     "WarrantyClaim",
 ]

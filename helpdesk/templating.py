@@ -1,10 +1,11 @@
-"""Jinja filters and globals: Indian money format, shop-time dates, grouped customer IDs."""
+"""Jinja filters and globals: Indian money format, shop-time dates, grouped customer IDs, gettext for Hindi pages."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 
 from types import SimpleNamespace
 
@@ -14,6 +15,7 @@ from helpdesk.claims.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from helpdesk.customers.models import LANGUAGES
 from helpdesk.customers.service import MAX_LOOKUP_LENGTH
 from helpdesk.history.models import CallOutcome
+from helpdesk.i18n import catalogs
 from helpdesk.tickets.models import BODY_MAX, COMMENT_MAX, SUBJECT_MAX, SUMMARY_MAX, Priority, TicketChannel
 from helpdesk.timeutil import to_shop_time
 
@@ -64,6 +66,33 @@ def format_date(value: date | datetime | None) -> str:
     return value.strftime("%d %b %Y")
 
 
+def _page_language(context: Context) -> str:
+    # Only the customer-facing handlers put a language in the context; every agent page stays English.
+    return context.get("language") or catalogs.DEFAULT_LANGUAGE
+
+
+@pass_context
+def date_in_language(context: Context, value: date | datetime | None) -> str:
+    """The `date` filter: 23 Nov 2026, or 23 नव॰ 2026 on a page in Hindi."""
+    return "" if value is None else catalogs.format_date(value, _page_language(context))
+
+
+@pass_context
+def gettext(context: Context, message: str) -> str:
+    return catalogs.translations(_page_language(context)).gettext(message)
+
+
+@pass_context
+def ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return catalogs.translations(_page_language(context)).ngettext(singular, plural, count)
+
+
+@pass_context
+def translated(context: Context, text) -> str:
+    """The `tr` filter: a service's message (helpdesk.i18n.text.Translatable) in the page's language."""
+    return catalogs.translate(text, _page_language(context))
+
+
 def format_datetime(value: datetime | None) -> str:
     """23 Nov 2026, 14:05 in shop time."""
     if value is None:
@@ -78,10 +107,14 @@ def iso(value: date | datetime | None) -> str:
 
 def register(env: Environment) -> None:
     """Add our filters and form limits to the template environment."""
-    env.globals.update(limits=LIMITS, choices=CHOICES, languages=LANGUAGES)
+    env.globals.update(limits=LIMITS, choices=CHOICES, languages=LANGUAGES, language_names=catalogs.LANGUAGE_NAMES)
+    # {% trans %} and _() look up the page's language in the render context (newstyle: values are escaped).
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
         inr=format_inr,
-        date=format_date,
+        date=date_in_language,
+        tr=translated,
         datetime=format_datetime,
         iso=iso,
         customer_id=ids.format_grouped,

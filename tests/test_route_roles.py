@@ -17,6 +17,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from helpdesk.auth.guards import declared_roles
+from helpdesk.macros.models import Macro
 from tests import factories
 from tests.conftest import csrf_from, parse, sign_in
 
@@ -70,11 +71,16 @@ def test_every_route_declares_its_access_and_the_public_ones_are_few(app):
 def samples(db, world):
     """A value for every path parameter the app has; a new parameter name fails the test until it has one."""
     spare = factories.agent(db, f"spare.{secrets.token_hex(3)}@helpdesk.local", name="Spare Agent")
+    with db.write() as session:
+        macro = Macro(title=f"Route sample {secrets.token_hex(3)}", body="Hello {{customer.first_name}}")
+        session.add(macro)
+        session.commit()
+        session.refresh(macro)
     return {
         "customer_id": world.customer.code, "which": "timeline", "field": "phone", "photo_id": "1",
         "token": "t" * 32, "agent_id": str(spare.id), "path": "openapi.json",
         "segment": "champions", "month": "2026-05", "year": "2026", "report": "sales", "chart": "revenue",
-        "file": "sales.csv",
+        "file": "sales.csv", "macro_id": str(macro.id), "serial": "WM7-SN-7777",
         "number": {"tickets": world.open_ticket.number, "claims": world.claim.number},
     }
 

@@ -61,7 +61,7 @@ def read_claim_form(data: dict[str, Any], *, extra_fields: tuple[str, ...] = ())
     try:
         photos = check_photos(uploaded_files(data.get("photos")))
     except PhotoRejected as exc:
-        photos, errors["photos"] = [], str(exc)
+        photos, errors["photos"] = [], exc.args[0]  # the message itself (a Translatable), not str(exc)
     try:
         claim = ClaimCreate.model_validate(form)
     except ValidationError as exc:

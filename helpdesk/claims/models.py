@@ -10,6 +10,7 @@ from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
 from helpdesk.forms import IdempotencyKey, RowId, limited_text
+from helpdesk.i18n.text import Translatable
 from helpdesk.timeutil import utcnow
 
 
@@ -122,26 +123,26 @@ class ClaimCreate(SQLModel):
     @classmethod
     def _line(cls, value):
         if value in (None, ""):
-            raise ValueError("Choose the item the claim is about.")
+            raise ValueError(Translatable("Choose the item the claim is about."))
         if not (str(value).strip().isdigit() and len(str(value).strip()) < 19):
             # Not an id we could have listed (a database integer is at most 19 digits): never a server error.
-            raise ValueError("Choose one of the items listed.")
+            raise ValueError(Translatable("Choose one of the items listed."))
         return value
 
     @field_validator("fault_category", mode="before")
     @classmethod
     def _fault(cls, value: str | None) -> str:
-        return limited_text(value, label="The fault category", max_length=60)
+        return limited_text(value, label=Translatable("The fault category"), max_length=60)
 
     @field_validator("description", mode="before")
     @classmethod
     def _description(cls, value: str | None) -> str:
-        return limited_text(value, label="The description", max_length=DESCRIPTION_MAX)
+        return limited_text(value, label=Translatable("The description"), max_length=DESCRIPTION_MAX)
 
     @field_validator("preferred_contact_time", mode="before")
     @classmethod
     def _contact(cls, value: str | None) -> str | None:
-        return limited_text(value, label="The contact time", max_length=CONTACT_TIME_MAX, required=False) or None
+        return limited_text(value, label=Translatable("The contact time"), max_length=CONTACT_TIME_MAX, required=False) or None
 
 
 class ClaimStatusChange(SQLModel):

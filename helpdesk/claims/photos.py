@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from helpdesk.claims.models import ClaimPhotoContent
 from helpdesk.db import Database
+from helpdesk.i18n.text import Translatable
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -19,8 +20,9 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 CHUNK_BYTES = 256 * 1024
 UPLOAD_LIMIT = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024
 # What a form says when the whole upload was over that limit (the server stops reading it, so nothing was kept).
-TOO_LARGE = (f"The photos together were more than {UPLOAD_LIMIT // 1_048_576} MB, so nothing was sent. "
-             f"Choose at most {MAX_PHOTOS} photos of up to {MAX_PHOTO_BYTES // 1_048_576} MB each, then file again.")
+TOO_LARGE = Translatable("The photos together were more than {limit} MB, so nothing was sent. "
+                         "Choose at most {photos} photos of up to {each} MB each, then file again.",
+                         limit=UPLOAD_LIMIT // 1_048_576, photos=MAX_PHOTOS, each=MAX_PHOTO_BYTES // 1_048_576)
 # The first bytes of the two formats we accept; a renamed .exe fails here whatever its name says.
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
@@ -57,18 +59,20 @@ def check_photos(files: list[tuple[str, bytes] | tuple[str, bytes, int]]) -> lis
     """
     files = [(file[0], file[1], file[2] if len(file) > 2 else len(file[1])) for file in files if file[0] or file[1]]
     if len(files) > MAX_PHOTOS:
-        raise PhotoRejected(f"At most {MAX_PHOTOS} photos per claim; {len(files)} were chosen.")
+        raise PhotoRejected(Translatable("At most {most} photos per claim; {chosen} were chosen.",
+                                         most=MAX_PHOTOS, chosen=len(files)))
     photos = []
     for name, content, size in files:
-        label = name or "A file"
+        label = name or Translatable("A file")
         if not content:
-            raise PhotoRejected(f"{label} is empty.")
+            raise PhotoRejected(Translatable("{name} is empty.", name=label))
         if max(size, len(content)) > MAX_PHOTO_BYTES:
-            raise PhotoRejected(f"{label} is {max(size, len(content)) / 1_048_576:.1f} MB; "
-                                f"each photo can be at most {MAX_PHOTO_BYTES // 1_048_576} MB.")
+            raise PhotoRejected(Translatable("{name} is {size:.1f} MB; each photo can be at most {most} MB.",
+                                             name=label, size=max(size, len(content)) / 1_048_576,
+                                             most=MAX_PHOTO_BYTES // 1_048_576))
         kind = sniff(content)
         if kind is None:
-            raise PhotoRejected(f"{label} is not a JPEG or PNG photo.")
+            raise PhotoRejected(Translatable("{name} is not a JPEG or PNG photo.", name=label))
         photos.append(Photo(original_name=name, content=content, content_type=kind[0], extension=kind[1]))
     return photos
 

@@ -16,6 +16,12 @@ from helpdesk.claims import queries, self_service, service
 from helpdesk.claims.forms import read_claim_form
 from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT
 from helpdesk.customers import service as customers
+from helpdesk.i18n.switch import (
+    LANGUAGE,
+    PageLanguage,
+    provide_language,
+    remember_language,
+)
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import DB, AppSettings, idempotency_key
 
@@ -62,21 +68,26 @@ def _forget(request: Request) -> None:
 class WarrantyController(Controller):
     """No sign-in here: every route checks the verified customer itself and shows nothing of anyone else."""
     guards = [anyone]
+    # In Hindi or English, as the customer chose (?lang=hi on any of its pages) or their browser prefers.
+    dependencies = LANGUAGE
+    before_request = remember_language
 
     path = "/warranty"
 
     @get("/", exclude_from_auth=True, sync_to_thread=True)
-    def start(self, request: Request, db: DB, item_q: ItemQuery = "", item_page: ItemPageNumber = 1,
+    def start(self, request: Request, db: DB, language: PageLanguage, item_q: ItemQuery = "", item_page: ItemPageNumber = 1,
               line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None) -> Template:
         """Verification form, or the claim form once verified (its items searched and paged)."""
         verified = _verified(request)
         if verified:
             form = {"item_q": item_q, "item_page": item_page, "purchase_line_id": str(line or "")}
-            return _claim_form(db, verified, form=form, errors={})
-        return Template(template_name="claims/warranty/verify.html", context={"form": {}, "message": None})
+            return _claim_form(db, verified, language, form=form, errors={})
+        return Template(template_name="claims/warranty/verify.html",
+                        context={"form": {}, "message": None, "language": language})
 
     @post("/", exclude_from_auth=True, sync_to_thread=True, status_code=200)
-    def verify(self, request: Request, db: DB, data: URLEncodedBody[dict[str, Any]]) -> Template | Redirect:
+    def verify(self, request: Request, db: DB, language: PageLanguage,
+               data: URLEncodedBody[dict[str, Any]]) -> Template | Redirect:
         """Customer ID and a second fact, checked together, rate-limited per ID and per client."""
         form = {"customer": str(data.get("customer") or "")[:40], "second": str(data.get("second") or "")[:40]}
         client = request.client.host if request.client else "unknown"
@@ -86,16 +97,18 @@ class WarrantyController(Controller):
                                                client=client, now=utcnow())
             except self_service.TooManyAttempts as exc:
                 return Template(template_name="claims/warranty/verify.html", status_code=429,
-                                context={"form": {"customer": form["customer"]}, "message": str(exc)},
+                                context={"form": {"customer": form["customer"]}, "message": exc.message,
+                                         "language": language},
                                 headers={"Retry-After": str(exc.retry_after)})
         if verified is None:
             return Template(template_name="claims/warranty/verify.html", status_code=400,
-                            context={"form": {"customer": form["customer"]}, "message": self_service.NOT_VERIFIED})
+                            context={"form": {"customer": form["customer"]}, "message": self_service.NOT_VERIFIED,
+                                     "language": language})
         _remember(request, verified)
         return Redirect("/warranty", status_code=303)
 
     @get("/faults", exclude_from_auth=True, sync_to_thread=True)
-    def faults(self, request: Request, db: DB,
+    def faults(self, request: Request, db: DB, language: PageLanguage,
                purchase_line_id: Annotated[str, QueryParameter(required=False, max_length=20)] = "") -> Template:
         """The fault categories of the chosen item only (swapped in when an item is chosen)."""
         verified = _verified(request)
@@ -104,11 +117,13 @@ class WarrantyController(Controller):
             with db.read() as session:
                 item = _chosen_item(session, verified, purchase_line_id)
         return Template(template_name="claims/warranty/_faults.html",
-                        context={"item": item, "form": {}, "errors": {}}, headers={"Vary": "HX-Request"})
+                        context={"item": item, "form": {}, "errors": {}, "language": language},
+                        headers={"Vary": "HX-Request"})
 
     @post("/claim", exclude_from_auth=True, sync_to_thread=True, status_code=200, request_max_body_size=UPLOAD_LIMIT,
           exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: lambda request, exc: _too_large(request, exc)})
-    def file(self, request: Request, db: DB, settings: AppSettings, data: MultipartBody[dict[str, Any]]) -> Template | Redirect:
+    def file(self, request: Request, db: DB, settings: AppSettings, language: PageLanguage,
+             data: MultipartBody[dict[str, Any]]) -> Template | Redirect:
         """File a claim for one of the verified customer's own items."""
         verified = _verified(request)
         if verified is None:
@@ -125,10 +140,13 @@ class WarrantyController(Controller):
                 except service.ClaimInvalid as exc:
                     errors = exc.errors
                 else:
-                    link = str(request.base_url).rstrip("/") + f"/warranty/status/{filed.status_token}" if filed.status_token else None
+                    status_path = f"/warranty/status/{filed.status_token}" if filed.status_token else None
+                    link = str(request.base_url).rstrip("/") + status_path if status_path else None
+                    # Switching language here leads on to the status page, which shows the same claim number.
                     return Template(template_name="claims/warranty/filed.html",
-                                    context={"number": filed.claim.number, "status_link": link})
-        return _claim_form(db, verified, form=form, errors=errors, status_code=400)
+                                    context={"number": filed.claim.number, "status_link": link,
+                                             "language": language, "switch_path": status_path or "/warranty"})
+        return _claim_form(db, verified, language, form=form, errors=errors, status_code=400)
 
     @post("/done", exclude_from_auth=True, status_code=200)
     async def done(self, request: Request) -> Redirect:
@@ -137,14 +155,17 @@ class WarrantyController(Controller):
         return Redirect("/warranty", status_code=303)
 
     @get("/status/{token:str}", exclude_from_auth=True, sync_to_thread=True)
-    def status(self, db: DB, token: Annotated[str, PathParameter(description="the token from the status link")]) -> Template:
+    def status(self, db: DB, language: PageLanguage,
+               token: Annotated[str, PathParameter(description="the token from the status link")]) -> Template:
         """The claim's status for whoever holds the unguessable link; a wrong token is a plain 404."""
         with db.read() as session:
             claim = service.claim_for_status_token(session, token)
             if claim is None:
-                return Template(template_name="claims/warranty/status.html", context={"page": None}, status_code=404)
+                return Template(template_name="claims/warranty/status.html", context={"page": None, "language": language},
+                                status_code=404)
             page = queries.public_status(session, claim)
-        return Template(template_name="claims/warranty/status.html", context={"page": page})
+        return Template(template_name="claims/warranty/status.html",
+                        context={"page": page, "status_words": queries.PUBLIC_STATUS_WORDS, "language": language})
 
 
 def _chosen_item(session, verified: tuple[int, str], line_text: str):
@@ -158,7 +179,8 @@ def _chosen_item(session, verified: tuple[int, str], line_text: str):
         return None
 
 
-def _claim_form(db, verified: tuple[int, str], *, form: dict, errors: dict, status_code: int = 200) -> Template:
+def _claim_form(db, verified: tuple[int, str], language: str, *, form: dict, errors: dict,
+                status_code: int = 200) -> Template:
     with db.read() as session:
         customer = customers.customer_by_row_id(session, verified[0])
         items = service.claimable_items(session, customer, today=shop_today(), query=str(form.get("item_q") or ""),
@@ -166,7 +188,9 @@ def _claim_form(db, verified: tuple[int, str], *, form: dict, errors: dict, stat
         item = _chosen_item(session, verified, str(form.get("purchase_line_id") or ""))
     return Template(
         template_name="claims/warranty/claim.html", status_code=status_code,
-        context={"items": items, "item": item, "form": form, "errors": errors, "new_key": idempotency_key(form)},
+        context={"items": items, "item": item, "form": form, "errors": errors, "new_key": idempotency_key(form),
+                 # Answered to a POST too: the switch goes to the form's own page.
+                 "language": language, "switch_path": "/warranty"},
     )
 
 
@@ -175,5 +199,5 @@ def _too_large(request: Request, exc: Exception) -> Response:
     verified = _verified(request)
     if verified is None:
         return Redirect("/warranty", status_code=303)
-    return _claim_form(request.app.state.db, verified, form={}, errors={"photos": TOO_LARGE},
+    return _claim_form(request.app.state.db, verified, provide_language(request), form={}, errors={"photos": TOO_LARGE},
                        status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE)

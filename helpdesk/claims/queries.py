@@ -13,6 +13,7 @@ from helpdesk import ids
 from helpdesk.claims.models import ClaimPhoto, ClaimStatus, Eligibility, WarrantyClaim
 from helpdesk.claims.rules import NEXT_CLAIM_STATUSES, EligibilityCheck, check_eligibility, needs_supervisor
 from helpdesk.customers.models import Customer
+from helpdesk.i18n.text import N_
 from helpdesk.privacy import store as personal
 from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.history.models import Interaction, InteractionKind
@@ -109,6 +110,17 @@ class PublicClaimStatus:
 # The start of a claim's status-change entry after "Claim W-…:", e.g. "in_review → rejected. Reason for the …".
 _STATUS_MOVE = re.compile(r"^\s*[a-z_]+ → ([a-z_]+)")
 _STATUSES = frozenset(ClaimStatus)
+# A claim's status as the customer reads it on the status page (translated there through the catalogue).
+PUBLIC_STATUS_WORDS = {
+    ClaimStatus.SUBMITTED: N_("Submitted"),
+    ClaimStatus.IN_REVIEW: N_("In review"),
+    ClaimStatus.APPROVED: N_("Approved"),
+    ClaimStatus.REJECTED: N_("Rejected"),
+    ClaimStatus.IN_REPAIR: N_("In repair"),
+    ClaimStatus.REPLACED: N_("Replaced"),
+    ClaimStatus.REFUNDED: N_("Refunded"),
+    ClaimStatus.CLOSED: N_("Closed"),
+}
 
 
 def public_status(session: Session, claim: WarrantyClaim) -> PublicClaimStatus:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from helpdesk.claims.models import ClaimStatus, Eligibility
+from helpdesk.i18n.text import N_, Translatable
 from helpdesk.sales.service import WarrantyStatus, warranty_status
 
 # A claim still being worked on: a second claim for the same item is a duplicate of it.
@@ -46,11 +47,12 @@ class EligibilityCheck:
     @property
     def message(self) -> str:
         if self.eligibility == Eligibility.DUPLICATE:
-            return f"This item already has an open claim, {self.open_claim_number}: add to it instead."
+            return Translatable("This item already has an open claim, {number}: add to it instead.",
+                                number=self.open_claim_number)
         if self.eligibility == Eligibility.EXPIRED:
-            return (f"Out of warranty (expired on {self.warranty.expired_on:%d %b %Y}). The claim can still be filed; "
-                    "it needs a supervisor's approval.")
-        return f"In warranty until {self.warranty.last_day:%d %b %Y}."
+            return Translatable("Out of warranty (expired on {day}). The claim can still be filed; "
+                                "it needs a supervisor's approval.", day=self.warranty.expired_on)
+        return Translatable("In warranty until {day}.", day=self.warranty.last_day)
 
 
 def check_eligibility(
@@ -65,27 +67,35 @@ def check_eligibility(
     return EligibilityCheck(Eligibility.EXPIRED, warranty)
 
 
+# Marked for the catalogue: the public page offers them in Hindi too (the value sent and stored stays English).
 _FAULTS: dict[str, tuple[str, ...]] = {
-    "Refrigerator": ("Not cooling", "Compressor noise", "Water leaking", "Door or gasket", "Ice build-up"),
-    "Washing machine": ("Drum not spinning", "Not draining", "Water leaking", "Error code on display", "Door lock"),
-    "Air conditioner": ("Not cooling", "Gas leak", "Water dripping indoors", "Noise or vibration", "Remote or display"),
-    "Television": ("No picture", "No sound", "Lines or dead pixels", "Does not power on", "Remote or apps"),
-    "Microwave": ("Not heating", "Turntable not rotating", "Sparking inside", "Keypad or display"),
-    "Water purifier": ("Not purifying or bad taste", "Water leaking", "Low flow", "Filter or UV alert"),
-    "Mixer grinder": ("Motor not running", "Jar leaking", "Burning smell", "Blade or coupler broken"),
-    "Laptop": ("Does not boot", "Battery not charging", "Screen fault", "Keyboard or touchpad", "Overheating"),
-    "Smartphone": ("Battery drains fast", "Not charging", "Screen or touch fault", "Camera fault", "Network problems"),
-    "Geyser": ("Not heating", "Water leaking", "Tripping the power", "Thermostat fault"),
-    "Ceiling fan": ("Not running", "Slow speed", "Noise or wobble", "Regulator or remote"),
-    "Air cooler": ("Not cooling", "Pump not working", "Water leaking", "Fan noise"),
-    "Kitchen chimney": ("Weak suction", "Motor noise", "Oil leaking", "Controls not working"),
-    "Soundbar": ("No sound", "Bluetooth or HDMI fault", "Distorted sound", "Does not power on"),
-    "Induction cooktop": ("Not heating", "Error code on display", "Fan noise", "Buttons not working"),
-    "Dishwasher": ("Not cleaning", "Not draining", "Water leaking", "Error code on display"),
+    "Refrigerator": (N_("Not cooling"), N_("Compressor noise"), N_("Water leaking"), N_("Door or gasket"),
+                     N_("Ice build-up")),
+    "Washing machine": (N_("Drum not spinning"), N_("Not draining"), N_("Water leaking"),
+                        N_("Error code on display"), N_("Door lock")),
+    "Air conditioner": (N_("Not cooling"), N_("Gas leak"), N_("Water dripping indoors"), N_("Noise or vibration"),
+                        N_("Remote or display")),
+    "Television": (N_("No picture"), N_("No sound"), N_("Lines or dead pixels"), N_("Does not power on"),
+                   N_("Remote or apps")),
+    "Microwave": (N_("Not heating"), N_("Turntable not rotating"), N_("Sparking inside"), N_("Keypad or display")),
+    "Water purifier": (N_("Not purifying or bad taste"), N_("Water leaking"), N_("Low flow"),
+                       N_("Filter or UV alert")),
+    "Mixer grinder": (N_("Motor not running"), N_("Jar leaking"), N_("Burning smell"), N_("Blade or coupler broken")),
+    "Laptop": (N_("Does not boot"), N_("Battery not charging"), N_("Screen fault"), N_("Keyboard or touchpad"),
+               N_("Overheating")),
+    "Smartphone": (N_("Battery drains fast"), N_("Not charging"), N_("Screen or touch fault"), N_("Camera fault"),
+                   N_("Network problems")),
+    "Geyser": (N_("Not heating"), N_("Water leaking"), N_("Tripping the power"), N_("Thermostat fault")),
+    "Ceiling fan": (N_("Not running"), N_("Slow speed"), N_("Noise or wobble"), N_("Regulator or remote")),
+    "Air cooler": (N_("Not cooling"), N_("Pump not working"), N_("Water leaking"), N_("Fan noise")),
+    "Kitchen chimney": (N_("Weak suction"), N_("Motor noise"), N_("Oil leaking"), N_("Controls not working")),
+    "Soundbar": (N_("No sound"), N_("Bluetooth or HDMI fault"), N_("Distorted sound"), N_("Does not power on")),
+    "Induction cooktop": (N_("Not heating"), N_("Error code on display"), N_("Fan noise"), N_("Buttons not working")),
+    "Dishwasher": (N_("Not cleaning"), N_("Not draining"), N_("Water leaking"), N_("Error code on display")),
 }
-_ALWAYS = ("Arrived damaged", "Other")
+_ALWAYS = (N_("Arrived damaged"), N_("Other"))
 
 
 def fault_categories(product_category: str) -> tuple[str, ...]:
     """The fault categories offered for a product category (with 'Arrived damaged' and 'Other' always)."""
-    return _FAULTS.get(product_category, ("Does not work", "Physical damage")) + _ALWAYS
+    return _FAULTS.get(product_category, (N_("Does not work"), N_("Physical damage"))) + _ALWAYS

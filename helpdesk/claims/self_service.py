@@ -12,6 +12,7 @@ from helpdesk import ids
 from helpdesk.audit.models import AuditAction
 from helpdesk.audit.service import Actor, record
 from helpdesk.customers.models import Customer
+from helpdesk.i18n.text import Translatable
 from helpdesk.privacy import store as personal
 from helpdesk.sales.models import Purchase
 from helpdesk.throttle import service as throttle
@@ -29,16 +30,21 @@ CUSTOMER_LIMIT = throttle.Limit("warranty-id", failures=MAX_FAILURES_PER_CUSTOME
 # 15 minutes from the limits above. A per-ID cap over a day stops that; an ID that reaches it is locked for a day.
 DAILY_LIMIT = throttle.Limit("warranty-id-day", failures=10, window=timedelta(days=1), lock_for=timedelta(days=1))
 # The same words whichever half was wrong (or whether the ID exists at all): nothing to learn from it.
-NOT_VERIFIED = "We could not match those details. Check the customer ID and the order number or phone digits."
-LOCKED_FOR_THE_DAY = ("This customer ID is locked for today after too many failed attempts. "
-                      "Please try again tomorrow, or call us.")
+NOT_VERIFIED = Translatable("We could not match those details. Check the customer ID and the order number or phone digits.")
+LOCKED_FOR_THE_DAY = Translatable("This customer ID is locked for today after too many failed attempts. "
+                                  "Please try again tomorrow, or call us.")
+TOO_MANY_FROM_CLIENT = Translatable("Too many attempts from this connection. Please wait {minutes} minutes and try again.",
+                                    minutes=int(WINDOW.total_seconds()) // 60)
+TOO_MANY_FOR_CUSTOMER = Translatable("Too many attempts for this customer ID. Please wait {minutes} minutes, or call us.",
+                                     minutes=int(WINDOW.total_seconds()) // 60)
 
 
 class TooManyAttempts(RuntimeError):
     """The rate limit for this customer ID or this client was reached; `retry_after` in seconds."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: Translatable, retry_after: int) -> None:
         super().__init__(message)
+        self.message = message  # str(exc) would be plain English: the page shows it in the customer's language
         self.retry_after = retry_after
 
 
@@ -59,12 +65,10 @@ def charge_rate_limits(session: Session, *, code: str, client: str, now: datetim
     """
     by_client = throttle.charge(session, CLIENT_LIMIT, client[:60], now=now)
     if by_client.refused:
-        raise TooManyAttempts("Too many attempts from this connection. Please wait 15 minutes and try again.",
-                              retry_after=_retry_after(by_client, now))
+        raise TooManyAttempts(TOO_MANY_FROM_CLIENT, retry_after=_retry_after(by_client, now))
     by_customer = throttle.charge(session, CUSTOMER_LIMIT, code, now=now)
     if by_customer.refused:
-        raise TooManyAttempts("Too many attempts for this customer ID. Please wait 15 minutes, or call us.",
-                              retry_after=_retry_after(by_customer, now))
+        raise TooManyAttempts(TOO_MANY_FOR_CUSTOMER, retry_after=_retry_after(by_customer, now))
     # Charged before the check, like sign-in: simultaneous tries cannot get past the day's cap.
     today = throttle.charge(session, DAILY_LIMIT, code, now=now)
     if today.refused:

@@ -28,6 +28,7 @@ from helpdesk.claims.rules import (
     needs_supervisor,
 )
 from helpdesk.customers.models import Customer
+from helpdesk.i18n.text import Translatable
 from helpdesk.idempotency import KEY_REUSED, already_done, sender_scope
 from helpdesk.sales.queries import PurchasedItem, customer_item, find_items
 from helpdesk.search.models import DocType
@@ -97,7 +98,7 @@ def claimable_item(session: Session, customer: Customer, line_id: int, *, today:
     """One item of this customer's, or ClaimInvalid when the item is not theirs."""
     item = customer_item(session, customer.id, line_id)
     if item is None:
-        raise ClaimInvalid({"purchase_line_id": "That item is not one of this customer's purchases."})
+        raise ClaimInvalid({"purchase_line_id": Translatable("That item is not one of this customer's purchases.")})
     return _claimable(item, _open_claims_by_line(session, [line_id]), today)
 
 
@@ -118,7 +119,7 @@ def _repeat(session: Session, existing: WarrantyClaim, customer: Customer, data:
             status_key: str | None) -> FiledClaim:
     """What a repeated submit of an already filed form answers: the same claim, and the same status link."""
     if existing.customer_id != customer.id:
-        raise ClaimInvalid({"form": "This form was already used. Reload the page and fill it in again."})
+        raise ClaimInvalid({"form": Translatable("This form was already used. Reload the page and fill it in again.")})
     token = None
     if existing.status_token_hash and status_key:
         candidate = _status_token(status_key, data.idempotency_key)
@@ -160,7 +161,7 @@ def file_claim(
     if item.check.eligibility == Eligibility.DUPLICATE:
         raise ClaimInvalid({"purchase_line_id": item.check.message})
     if data.fault_category not in item.faults:
-        raise ClaimInvalid({"fault_category": "Choose one of the fault categories listed for this product."})
+        raise ClaimInvalid({"fault_category": Translatable("Choose one of the fault categories listed for this product.")})
     now = utcnow()
     year = to_shop_time(now).year
     sequence = numbers.next_value(

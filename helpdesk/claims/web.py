@@ -20,6 +20,7 @@ from helpdesk.claims.models import DESCRIPTION_MAX, ClaimStatusChange
 from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT, read_chunks
 from helpdesk.customers import service as customers
 from helpdesk.forms import limited_text
+from helpdesk.serials.queries import claim_count, ordinal
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import (
     DB,
@@ -168,7 +169,7 @@ def _claim_page(request: Request, session, number: str, *, errors: dict | None =
 def _intake_context(db, customer_text: str, line_id: int | None, *, form: dict, errors: dict) -> dict[str, Any]:
     """Everything the intake form needs for what has been entered so far."""
     items, item, message = None, None, None
-    customer_code = None
+    customer_code, earlier_claims = None, 0
     with db.read() as session:
         if customer_text:
             customer, message = customers.customer_from_typed_id(session, customer_text)
@@ -182,9 +183,13 @@ def _intake_context(db, customer_text: str, line_id: int | None, *, form: dict, 
                         item = service.claimable_item(session, customer, line_id, today=shop_today())
                     except service.ClaimInvalid as exc:
                         errors = {**exc.errors, **errors}
+                    else:
+                        earlier_claims = claim_count(session, item.serial_number)
     return {
         "customer_text": customer_text, "customer_code": customer_code, "customer_message": message,
         "items": items, "item": item, "form": form, "errors": errors,
+        # Claims already filed on this unit (any owner): "this will be the third claim for this unit".
+        "earlier_claims": earlier_claims, "this_claim": ordinal(earlier_claims + 1),
         "new_key": idempotency_key(form),
     }
 

@@ -10,6 +10,7 @@ from helpdesk import ids, phones
 from helpdesk.customers.errors import CustomerNotFound
 from helpdesk.customers.models import Customer
 from helpdesk.privacy import store as personal
+from helpdesk.serials.queries import line_ids_for
 
 MAX_LOOKUP_LENGTH = 64
 
@@ -31,9 +32,10 @@ class LookupResult:
 
     query: str
     customer_id: str | None = None
+    serial: str | None = None
     choices: list[LookupChoice] = field(default_factory=list)
     message: str | None = None
-    kind: str = "none"  # "id", "phone", "invalid", "empty", "not_found"
+    kind: str = "none"  # "id", "phone", "serial", "invalid", "empty", "not_found"
 
     @property
     def found(self) -> bool:
@@ -41,7 +43,7 @@ class LookupResult:
 
 
 def lookup(session: Session, text: str) -> LookupResult:
-    """Resolve what the agent typed: a customer ID (any spacing) or a phone number."""
+    """Resolve what the agent typed: a customer ID (any spacing), a phone number, or else a unit's serial number."""
     query = text.strip()
     if not query:
         return LookupResult(query=text, kind="empty", message="Type the customer ID the caller reads out, or a phone number.")
@@ -55,7 +57,8 @@ def lookup(session: Session, text: str) -> LookupResult:
         try:
             code = ids.parse(query)
         except ids.InvalidCustomerId as exc:
-            return LookupResult(query=text, kind="invalid", message=_invalid_id_message(exc.reason))
+            return _serial_or(session, query, LookupResult(query=text, kind="invalid",
+                                                           message=_invalid_id_message(exc.reason)))
         if session.exec(select(Customer.id).where(Customer.code == code)).first() is None:
             return LookupResult(
                 query=text, kind="not_found", message=f"No customer has the ID {ids.format_grouped(code)}. Check it with the caller."
@@ -66,8 +69,15 @@ def lookup(session: Session, text: str) -> LookupResult:
     try:
         ids.parse(query)
     except ids.InvalidCustomerId as exc:
-        return LookupResult(query=text, kind="invalid", message=_invalid_id_message(exc.reason))
+        return _serial_or(session, query, LookupResult(query=text, kind="invalid", message=_invalid_id_message(exc.reason)))
     raise AssertionError("unreachable: a valid ID always looks like one")  # pragma: no cover
+
+
+def _serial_or(session: Session, query: str, otherwise: LookupResult) -> LookupResult:
+    """Text that is neither a customer ID nor a phone number may be a unit's serial number: open its record."""
+    if line_ids_for(session, query):
+        return LookupResult(query=query, kind="serial", serial=query)
+    return otherwise
 
 
 def _invalid_id_message(reason: str) -> str:

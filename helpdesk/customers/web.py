@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import ValidationException
@@ -52,8 +53,8 @@ class LookupController(Controller):
         """Open the customer for an ID or phone number, or say what is wrong beside the box."""
         with db.read() as session:
             result = service.lookup(session, q)
-        if result.found:
-            target = f"/customers/{result.customer_id}"
+        if result.found or result.serial:
+            target = f"/customers/{result.customer_id}" if result.found else f"/serials/{quote(result.serial, safe='')}"
             return ClientRedirect(target) if wants_partial(request) else Redirect(target, status_code=303)
         status_code = 404 if result.kind == "not_found" and not wants_partial(request) else 200
         return render(request, page="customers/lookup.html", partial="customers/_lookup_result.html",

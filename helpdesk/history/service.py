@@ -86,6 +86,20 @@ def insert_many(connection: Connection, rows: Sequence[dict[str, Any]], *, queue
                            [{"doc_type": DocType.INTERACTION.value, "doc_id": entry_id, "created_at": now} for entry_id in ids])
 
 
+def move_thread(session: Session, *, from_ticket_id: int, to_ticket_id: int) -> int:
+    """Move every entry of one ticket's thread to another (a ticket merge), inside the caller's transaction.
+
+    Each moved entry is queued for the index again, so search finds it under the ticket it now belongs to.
+    Returns how many entries moved.
+    """
+    moved = list(session.execute(select(_I.c.id).where(_I.c.ticket_id == from_ticket_id)).scalars())
+    if moved:
+        session.execute(update(_I).where(_I.c.ticket_id == from_ticket_id).values(ticket_id=to_ticket_id))
+        for entry_id in moved:
+            record_change(session, DocType.INTERACTION, entry_id)
+    return len(moved)
+
+
 @dataclass
 class Redaction:
     """How many of a customer's entries, tickets and claims had personal details taken out of their text."""

@@ -195,7 +195,9 @@ class ReportController(Controller):
         kinds = [column.kind for column in EXPORT_COLUMNS]
 
         def rows():
-            with db.read() as session:
+            # A snapshot, not a plain read: the rows stream through a server-side cursor, which PostgreSQL keeps
+            # only inside a transaction.
+            with db.snapshot() as session:
                 for row in export_rows(session, tier=tier, segment=segment, reveal=reveal):
                     yield [export_value(value, kind) for value, kind in zip(row, kinds)]
 

@@ -74,6 +74,8 @@ class Ticket(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=64)
     # Who sent the key (agent:<id>, token:<id>, customer:<id>): keys are unique per sender, never across senders.
     idempotency_scope: str | None = Field(default=None, max_length=80)
+    # Set when this ticket was merged into another: the page links there, and the ticket is closed.
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:

@@ -9,8 +9,12 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from helpdesk.forms import limited_text
+from helpdesk.i18n.text import Translatable
+from helpdesk.i18n.switch import LANGUAGE, PageLanguage, remember_language
 from helpdesk.auth.guards import agents_only, anyone
-from helpdesk.tickets import properties, queries, satisfaction, service
+from helpdesk.macros import queries as macro_queries, service as macros
+from helpdesk.macros.forms import macros_in
+from helpdesk.tickets import merging, properties, queries, satisfaction, service
 from helpdesk.tickets.models import COMMENT_MAX, MessageCreate, Priority, TicketStatus, TicketUpdate
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import (
@@ -33,7 +37,9 @@ PRIORITY_CHOICES = tuple(reversed(Priority))  # most urgent first
 
 def _ticket_context(session, number: str, **extra) -> dict[str, Any]:
     page = queries.ticket_page(session, service.get_ticket(session, number), today=shop_today(), now=utcnow())
-    context = {"page": page, "errors": {}, "form": {}, "notice": None, "notice_at": None, **extra}
+    context = {"page": page, "macros": macro_queries.choices(session),
+               "merged_into": merging.merged_into_number(session, page.ticket), "errors": {}, "form": {}, "notice": None,
+               "notice_at": None, **extra}
     return {**context, "new_key": idempotency_key(context["form"])}
 
 
@@ -94,9 +100,15 @@ class TicketController(Controller):
         """Reply, internal note or call; optionally changing the status in the same step."""
         with db.write() as session:
             ticket = service.get_ticket(session, number)
+            version = _int_or_none(data.get("version"))
             try:
-                service.add_message(session, ticket=ticket, data=MessageCreate.model_validate(data),
-                                    agent_id=request.user.id, version=_int_or_none(data.get("version")))
+                message = MessageCreate.model_validate(data)
+                if macro_ids := macros_in(data):
+                    # A reply with macros in it: what they set goes through the ticket services too.
+                    macros.reply_with_macros(session, ticket=ticket, data=message, macro_ids=macro_ids,
+                                             agent_id=request.user.id, version=version)
+                else:
+                    service.add_message(session, ticket=ticket, data=message, agent_id=request.user.id, version=version)
             except REFUSED as exc:
                 return self._refused(request, session, number, exc, data, at="message")
             return self._saved(request, session, ticket.number, "Added to the thread.", at="message")
@@ -160,41 +172,48 @@ SurveyToken = Annotated[str, PathParameter(description="the token from the custo
 class SatisfactionController(Controller):
     """The customer's one-time satisfaction link: no sign-in, only the unguessable token."""
     guards = [anyone]
+    # In Hindi or English, as the customer chose (?lang=hi) or their browser prefers.
+    dependencies = LANGUAGE
+    before_request = remember_language
 
     path = "/satisfaction"
 
     @get("/{token:str}", sync_to_thread=True, exclude_from_auth=True)
-    def survey(self, db: DB, token: SurveyToken) -> Template:
+    def survey(self, db: DB, language: PageLanguage, token: SurveyToken) -> Template:
         """The one-question survey (or a kind word when it was answered, or the ticket reopened)."""
         with db.read() as session:
             ticket = satisfaction.ticket_for_survey(session, token)
-        return _survey_page(token, ticket, form={}, errors={})
+        return _survey_page(token, ticket, language, form={}, errors={})
 
     @post("/{token:str}", sync_to_thread=True, exclude_from_auth=True, status_code=200)
-    def answer(self, db: DB, token: SurveyToken, data: FormData) -> Template:
+    def answer(self, db: DB, language: PageLanguage, token: SurveyToken, data: FormData) -> Template:
         """Record the customer's score once; sending it again is thanked, not refused."""
         score = _int_or_none(data.get("score"))
         errors = {}
         try:
-            comment = limited_text(data.get("comment"), label="The comment", max_length=COMMENT_MAX, required=False)
+            comment = limited_text(data.get("comment"), label=Translatable("The comment"), max_length=COMMENT_MAX,
+                                   required=False)
         except ValueError as exc:
-            comment, errors["comment"] = "", str(exc)
+            comment, errors["comment"] = "", exc.args[0]  # the message itself (a Translatable), not str(exc)
         with db.write() as session:
             ticket = satisfaction.ticket_for_survey(session, token)
             if satisfaction.survey_state(ticket) != satisfaction.SurveyState.ASKING:
-                return _survey_page(token, ticket, form=data, errors={})
+                return _survey_page(token, ticket, language, form=data, errors={})
             if score is None or not 1 <= score <= 5:
-                errors["score"] = "Choose a score from 1 to 5."
+                errors["score"] = Translatable("Choose a score from 1 to 5.")
             if errors:
-                return _survey_page(token, ticket, form=data, errors=errors, status_code=400)
+                return _survey_page(token, ticket, language, form=data, errors=errors, status_code=400)
             satisfaction.record_from_customer(session, token=token, score=score, comment=comment or None)
-        return Template(template_name="tickets/survey.html", context={"state": satisfaction.SurveyState.ANSWERED})
+        return Template(template_name="tickets/survey.html",
+                        context={"state": satisfaction.SurveyState.ANSWERED, "language": language})
 
 
-def _survey_page(token: str, ticket, *, form: dict, errors: dict, status_code: int | None = None) -> Template:
+def _survey_page(token: str, ticket, language: str, *, form: dict, errors: dict,
+                 status_code: int | None = None) -> Template:
     state = satisfaction.survey_state(ticket)
     context = {"state": state, "token": token, "form": form, "errors": errors,
-               "number": ticket.number if ticket else None, "subject": ticket.subject if ticket else None}
+               "number": ticket.number if ticket else None, "subject": ticket.subject if ticket else None,
+               "language": language}
     if status_code is None:
         status_code = 404 if state == satisfaction.SurveyState.GONE else 200
     return Template(template_name="tickets/survey.html", context=context, status_code=status_code)

@@ -1,0 +1,1 @@
+"""Canned replies (macros): text with placeholders, and the status, priority and tags they may set."""

@@ -1,0 +1,1 @@
+"""The record of one unit (a serial number): every owner, claim, ticket and interaction about it."""
