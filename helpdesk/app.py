@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -34,6 +35,8 @@ from helpdesk.claims.api import ClaimApiController
 from helpdesk.claims.photos import legacy_photo_dir
 from helpdesk.claims.public import WarrantyController
 from helpdesk.claims.web import ClaimController
+from helpdesk.customers.merge_web import MergeController
+from helpdesk.customers.registration_web import RegistrationController
 from helpdesk.customers.web import CustomerApiController, CustomerController, LookupController
 from helpdesk.db import Database
 from helpdesk.web_helpers import provide_db, provide_settings, refuse_impossible_file_names, refuse_nul_in_address
@@ -48,6 +51,7 @@ from helpdesk.privacy.requests_web import PrivacyRequestController
 from helpdesk.privacy.web import ContactController, RevealController
 from helpdesk.reports.runner import StatsRefresher
 from helpdesk.reports.web import ReportController
+from helpdesk.sales.api import PosApiController
 from helpdesk.search.runtime import SearchRuntime
 from helpdesk.search.web import SearchApiController, SearchController
 from helpdesk.serials.web import SerialController
@@ -64,8 +68,9 @@ HTMX_DIR = Path(js_lib_htmx.__file__).resolve().parent / "static" / "htmx"
 
 # Our own CSS and scripts and the bundled htmx: the same for everyone, the only responses a cache may keep.
 CACHEABLE_PREFIXES = ("/static/", "/assets/")
-# ...and the paths without a session (so without a CSRF token either).
-UNSESSIONED = ("^/static/", "^/assets/")
+# ...and the paths without a session (so without a CSRF token either). The POS API takes an API token instead:
+# no cookie may stand in for it, so an agent's browser cannot be made to push sales (helpdesk/auth/guards.py).
+UNSESSIONED = ("^/static/", "^/assets/", "^/api/pos/")
 
 SECURITY_HEADERS = {
     b"content-security-policy": (
@@ -139,7 +144,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     session_auth = SessionAuth[CurrentAgent, RotatingSessionConfig](
         retrieve_user_handler=_retrieve_agent,
         session_backend_config=session_config,
-        exclude=["^/signin$", "^/static/", "^/assets/", "^/favicon.ico$"],
+        exclude=["^/signin$", "^/static/", "^/assets/", "^/favicon.ico$", "^/api/pos/"],
         # Stock SessionAuth skips HEAD too, which would run GET handlers for anonymous callers.
         exclude_http_methods=["OPTIONS"],
     )
@@ -161,6 +166,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 AuditController,
                 HomeController,
                 LookupController,
+                RegistrationController,
+                MergeController,
                 CustomerController,
                 RevealController,
                 ContactController,
@@ -180,6 +187,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             TicketApiController,
             ClaimApiController,
             SearchApiController,
+            PosApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        guards=[refuse_impossible_file_names]),
             create_static_files_router(
@@ -211,6 +219,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             # The API's documentation declares who may read it, like every other route.
             openapi_router=Router(path="/schema", guards=[agents_only], route_handlers=[], include_in_schema=False),
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+            # The POS API's token (the session cookie's scheme is added by SessionAuth).
+            components=[Components(security_schemes={"BearerToken": SecurityScheme(
+                type="http", scheme="bearer", description="an API token with scope pos (helpdesk token create)")})],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         # Service messages keep their message id for the customer pages (a str subclass): JSON gets the English text.

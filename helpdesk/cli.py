@@ -1,16 +1,18 @@
-"""The `helpdesk` command: demo, serve, db, fixtures, index, user, keys, backup, stats refresh."""
+"""The `helpdesk` command: demo, serve, db, fixtures, index, user, keys, backup, stats refresh (the data-in commands,
+token, import and customers, are in cli_data.py)."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 import sys
 from pathlib import Path
 
 import click
 
+from helpdesk.cli_common import load_settings, open_database, setup_logging
+from helpdesk.cli_data import customers, import_group, token
 from helpdesk.config import Settings
-from helpdesk.db import Database, DatabaseConfigError
+from helpdesk.db import Database
 from helpdesk.privacy.crypto import KeyConfigError
 
 DEMO_AGENT_EMAIL = "demo@helpdesk.local"
@@ -21,40 +23,11 @@ DEMO_TEAM = (
 )
 
 
-def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-def _open_database(settings: Settings, *, create_keys: bool = False, upgrade: bool = True) -> Database:
-    """Both stores at the newest schema, with the personal-data keys checked; any problem is one line."""
-    from helpdesk import migrate
-    from helpdesk.claims.photos import legacy_photo_dir
-    from helpdesk.privacy import store
-
-    try:
-        database = Database.from_settings(settings, create_keys=create_keys)
-        database.check()
-        if upgrade:
-            migrate.upgrade(database, legacy_photo_dir=legacy_photo_dir(settings.data_dir))
-            with database.write() as session:
-                store.check_keys(session)
-    except (DatabaseConfigError, KeyConfigError) as exc:
-        raise click.ClickException(str(exc)) from None
-    return database
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 @click.group()
 @click.version_option(package_name="helpdesk")
 def main() -> None:
     """helpdesk: the customer-support desk. Settings come from HELPDESK_* environment variables."""
-    _setup_logging()
+    setup_logging()
 
 
 @main.group()
@@ -65,7 +38,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade both stores (main and personal data) to the newest schema."""
-    _open_database(_settings())
+    open_database(load_settings())
     click.echo("Both stores are at the newest schema.")
 
 
@@ -84,7 +57,7 @@ def fixtures_load(customers: int, seed: int, append: bool, no_progress: bool) ->
     from helpdesk.demo.generator import DemoDataExists, load
 
     # Demo data is for local use: a key file is made if there is none (a server never makes keys).
-    database = _open_database(_settings(), create_keys=True)
+    database = open_database(load_settings(), create_keys=True)
     try:
         summary = load(database, customers=customers, seed=seed, progress=not no_progress, append=append)
     except DemoDataExists as exc:
@@ -110,7 +83,7 @@ def user_create(email: str, role: str, name: str | None, password_stdin: bool) -
     if not password_stdin:
         raise click.UsageError("pass the password on standard input with --password-stdin (never on the command line)")
     password = sys.stdin.readline().rstrip("\r\n")
-    database = _open_database(_settings())
+    database = open_database(load_settings())
     try:
         with database.write() as session:
             agent = create_or_update_agent(session, email=email, password=password, role=role, name=name)
@@ -145,8 +118,8 @@ def _build_search_index(settings: Settings, database: Database, *, only_if_unusa
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def index_rebuild(procs: int | None, no_progress: bool) -> None:
     """Rebuild the search index from the database into a new directory and swap it in; search keeps answering."""
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     _build_search_index(settings, database, procs=procs, progress=not no_progress)
 
 
@@ -160,8 +133,8 @@ def index_follow() -> None:
     from helpdesk.search.indexer import Indexer
     from helpdesk.search.layout import IndexLayout
 
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     layout = IndexLayout(settings.index_dir)
     indexer = Indexer(database, layout, SearchEngine(layout))
     stop = threading.Event()
@@ -186,8 +159,8 @@ def stats_refresh(incremental: bool) -> None:
     from helpdesk.reports.refresh import full_refresh, incremental_refresh
     from helpdesk.timeutil import shop_today
 
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     migrate.upgrade(database)
     if incremental:
         report = incremental_refresh(database, settings.reports)
@@ -217,8 +190,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the desk."""
-    settings = _settings()
-    _open_database(settings)
+    settings = load_settings()
+    open_database(settings)
     _serve(settings, host, port, workers)
 
 
@@ -233,8 +206,8 @@ def demo(customers: int, seed: int, host: str, port: int) -> None:
     from helpdesk.demo.generator import DemoDataExists, load
     from helpdesk.macros.samples import add_samples as add_sample_macros
 
-    settings = _settings()
-    database = _open_database(settings, create_keys=True)
+    settings = load_settings()
+    database = open_database(settings, create_keys=True)
     password = secrets.token_urlsafe(12)
     with database.write() as session:
         # Admin, so the demo shows every page: the admin page, the audit log and privacy requests too.
@@ -270,7 +243,7 @@ def keys_status() -> None:
     """Which data key writes, and how many stored values each key protects."""
     from helpdesk.privacy import store
 
-    database = _open_database(_settings())
+    database = open_database(load_settings())
     with database.read() as session:
         usage = store.key_usage(session)
     click.echo(f"Keys from {database.keyring.source}; {database.keyring.writer} writes.")
@@ -285,8 +258,8 @@ def keys_rotate(no_new_key: bool, batch: int) -> None:
     """Add a data key and re-encrypt every record to it in short batches; the desk keeps serving meanwhile."""
     from helpdesk.privacy import rotation
 
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     try:
         if not no_new_key:
             rotation.add_key(database, settings)
@@ -307,8 +280,8 @@ def keys_retire(key_id: str) -> None:
     """Remove an old data key, once no stored value uses it (keep it with backups made while it was in use)."""
     from helpdesk.privacy import rotation
 
-    settings = _settings()
-    database = _open_database(settings)
+    settings = load_settings()
+    database = open_database(settings)
     try:
         rotation.retire(database, settings, key_id)
     except KeyConfigError as exc:
@@ -323,7 +296,7 @@ def backup_command(directory: Path) -> None:
     """Back up both stores while the desk runs: SQLite by its backup API, PostgreSQL by the pg_dump lines printed."""
     from helpdesk.backup import BackupError, backup
 
-    settings = _settings()
+    settings = load_settings()
     try:
         report = backup(settings, directory)
     except BackupError as exc:
@@ -333,3 +306,7 @@ def backup_command(directory: Path) -> None:
     for command in report.commands:
         click.echo(command)
     click.echo("The personal store is encrypted: keep the personal-data keys (not in this folder) to restore it.")
+
+
+for _command in (token, customers, import_group):
+    main.add_command(_command)

@@ -79,6 +79,8 @@ class Settings:
     secure_cookies: bool = False
     session_max_age: int = 12 * 3600
     reload_templates: bool = False
+    # One loyalty point per this many rupees of what a customer kept (0: no points are earned).
+    loyalty_rupees_per_point: int = 100
     reports: ReportSettings = field(default_factory=ReportSettings)
 
     @classmethod
@@ -107,6 +109,7 @@ class Settings:
             redis_url=env.get("HELPDESK_REDIS_URL", "").strip() or None,
             secure_cookies=env.get("HELPDESK_SECURE_COOKIES", "0") == "1",
             reload_templates=env.get("HELPDESK_RELOAD_TEMPLATES", "0") == "1",
+            loyalty_rupees_per_point=_int(env, "HELPDESK_LOYALTY_RUPEES_PER_POINT", 100),
             reports=ReportSettings.from_env(env),
         )
 

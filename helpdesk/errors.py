@@ -12,13 +12,18 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError
 
 from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
-from helpdesk.customers.errors import CustomerNotFound
+from helpdesk.customers.errors import CustomerMerged, CustomerNotFound, MergeNotFound, MergeRefused
+from helpdesk.idempotency import KeyInUse, KeyReusedForOther
 from helpdesk.ids import InvalidCustomerId
 from helpdesk.paging import InvalidCursor
+from helpdesk.sales.errors import PosConflict, PosInvalid
 from helpdesk.tickets.errors import StaleTicket, TicketInvalid, TicketNotFound
 from helpdesk.macros.errors import MacroNotFound
 
 log = logging.getLogger("helpdesk.errors")
+
+
+POS_API = "/api/pos/"
 
 
 def _is_api(request: Request) -> bool:
@@ -41,6 +46,10 @@ def _error_response(request: Request, status_code: int, title: str, detail: str,
 
 def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
     """Anonymous: 401 for the API, the sign-in page (remembering where they were going) for pages."""
+    if request.url.path.startswith(POS_API):
+        # Machines authenticate with a token: say what was wrong with it, and how to send one.
+        return Response({"status_code": 401, "detail": exc.detail}, status_code=401,
+                        headers={"WWW-Authenticate": 'Bearer realm="pos"'})
     if _is_api(request):
         return Response({"status_code": 401, "detail": "Sign in first."}, status_code=401)
     target = request.url.path
@@ -71,6 +80,20 @@ def _domain_error(status_code: int, title: str):
         return _error_response(request, status_code, title, str(exc), extra)
 
     return handle
+
+
+def customer_merged(request: Request, exc: CustomerMerged) -> Response:
+    """A merged customer's ID leads to the survivor: the same address with the survivor's ID (the customer page
+    says which ID was merged into it)."""
+    path = request.url.path
+    if path.rstrip("/") == f"/customers/{exc.code}":
+        return Redirect(f"/customers/{exc.survivor_code}?merged_from={exc.code}", status_code=303)
+    if exc.code not in path:
+        # The ID came in a body or a query (a new ticket for it, say): the sender must decide to use the survivor.
+        return _error_response(request, 409, "Customer merged", f"{exc} Use the survivor's ID.",
+                               {"extra": [{"key": "customer_id", "message": str(exc)}], "merged_into": exc.survivor_code})
+    target = path.replace(exc.code, exc.survivor_code, 1) + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(target, status_code=307, headers={"X-Merged-Into": exc.survivor_code})
 
 
 def invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
@@ -143,6 +166,9 @@ EXCEPTION_HANDLERS = {
     CustomerNotFound: _domain_error(404, "No such customer"),
     InvalidCustomerId: invalid_customer_id,
     InvalidCursor: invalid_cursor,
+    CustomerMerged: customer_merged,
+    MergeRefused: _domain_error(409, "Not done"),
+    MergeNotFound: _domain_error(404, "No such merge"),
     TicketNotFound: _domain_error(404, "No such ticket"),
     MacroNotFound: _domain_error(404, "No such macro"),
     # Reached from the API; pages re-render their forms with the messages instead.
@@ -152,6 +178,10 @@ EXCEPTION_HANDLERS = {
     ClaimInvalid: _domain_error(422, "Not saved"),
     ClaimForbidden: _domain_error(403, "Not allowed"),
     ClaimChanged: _domain_error(409, "Changed meanwhile"),
+    PosInvalid: _domain_error(422, "Not recorded"),
+    PosConflict: _domain_error(409, "Already recorded"),
+    KeyInUse: _domain_error(409, "Still running"),
+    KeyReusedForOther: _domain_error(422, "Key already used"),
     ValidationException: validation_error,
     HTTPException: http_error,
     OverflowError: unstorable_input,

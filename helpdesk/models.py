@@ -1,7 +1,7 @@
 """Imports every table so both metadata objects are complete (Alembic and the app rely on this)."""
 
 from helpdesk.audit.models import AuditEntry
-from helpdesk.auth.models import Agent, StoredSession
+from helpdesk.auth.models import Agent, ApiToken, StoredSession
 from helpdesk.claims.models import ClaimPhoto, ClaimPhotoContent, WarrantyClaim
 from helpdesk.customers.models import ConsentChange, Customer, CustomerNote, CustomerNoteChange
 from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
@@ -25,7 +25,8 @@ from helpdesk.reports.models import (
     TierOverride,
     TierSlaPolicy,
 )
-from helpdesk.sales.models import Product, Purchase, PurchaseLine
+from helpdesk.idempotency import IdempotentAnswer
+from helpdesk.sales.models import LoyaltyEntry, Product, Purchase, PurchaseLine
 from helpdesk.search.models import SearchLogState, SearchOutbox, SearchPurge, SearchReader
 from helpdesk.throttle.models import Throttle
 from helpdesk.history.models import Interaction
@@ -41,6 +42,9 @@ __all__ = [
     "MAIN_METADATA",
     "PERSONAL_METADATA",
     "Agent",
+    "ApiToken",
+    "IdempotentAnswer",
+    "LoyaltyEntry",
     "AuditEntry",
     "Counter",
     "SearchLogState",

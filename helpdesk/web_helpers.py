@@ -128,7 +128,7 @@ _API_REFUSALS = {
     401: "Not signed in",
     403: "Not allowed: the role may not do this, or the CSRF token is missing or wrong",
     404: "No such customer, ticket or claim",
-    409: "Changed meanwhile: reload, then reapply the change",
+    409: "Changed meanwhile: reload, then reapply the change; or the customer was merged into another (`merged_into`)",
     422: "Invalid input, with a message per field in `extra`",
     503: "Not available yet (the search index is being built); Retry-After says when to try again",
 }

@@ -16,6 +16,7 @@ from helpdesk.sales.models import Product, Purchase, PurchaseLine
 from helpdesk.history import service as history
 from helpdesk.history.models import Interaction
 from helpdesk.tickets.models import Ticket
+from helpdesk.tickets import numbers
 from helpdesk.tickets.service import new_ticket_number
 
 _counter = itertools.count(1)
@@ -91,7 +92,10 @@ def ticket(db: Database, cust: Customer, *, subject: str, status: str = "open", 
 def claim(db: Database, cust: Customer, line: PurchaseLine, *, status: str = "in_review",
           eligibility: str = "in_warranty", description: str = "Drum does not spin") -> WarrantyClaim:
     with db.write() as session:
-        row = WarrantyClaim(number=f"W-2026-{next(_counter):06d}", customer_id=cust.id, purchase_line_id=line.id,
+        # Numbered by the desk's own counter (as tickets are), so a claim the app files later never gets the same number.
+        sequence = numbers.next_value(session, "claim-2026",
+                                      start_after=lambda: numbers.highest_suffix(session, WarrantyClaim.number, "W-2026-"))
+        row = WarrantyClaim(number=f"W-2026-{sequence:06d}", customer_id=cust.id, purchase_line_id=line.id,
                             fault_category="motor", description=description, status=status, eligibility=eligibility)
         session.add(row)
         session.commit()

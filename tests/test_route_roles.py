@@ -16,7 +16,7 @@ import pytest
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
-from helpdesk.auth.guards import declared_roles
+from helpdesk.auth.guards import POS_TOKEN, declared_roles
 from helpdesk.macros.models import Macro
 from tests import factories
 from tests.conftest import csrf_from, parse, sign_in
@@ -80,7 +80,8 @@ def samples(db, world):
         "customer_id": world.customer.code, "which": "timeline", "field": "phone", "photo_id": "1",
         "token": "t" * 32, "agent_id": str(spare.id), "path": "openapi.json",
         "segment": "champions", "month": "2026-05", "year": "2026", "report": "sales", "chart": "revenue",
-        "file": "sales.csv", "macro_id": str(macro.id), "serial": "WM7-SN-7777",
+        "file": "sales.csv", "macro_id": str(macro.id), "serial": "WM7-SN-7777", "candidate_id": "1", "merge_id": "1",
+        "token_id": "999999",
         "number": {"tickets": world.open_ticket.number, "claims": world.claim.number},
     }
 
@@ -134,6 +135,10 @@ def test_route_by_role(app, samples, people, role):
             allowed = endpoint.roles is None or (role != "anonymous" and role in endpoint.roles)
             if response.status_code >= 500:
                 problems.append(f"{endpoint} as {role}: {status}")
+            elif endpoint.roles == {POS_TOKEN}:
+                # Machine routes take an API token, never a session: every role is "not signed in" there.
+                if status != 401:
+                    problems.append(f"{endpoint} as {role}: {status}, expected 401 (no API token)")
             elif allowed and status in (401, 403) and "csrf" not in response.text.lower():
                 problems.append(f"{endpoint} as {role}: refused with {status}, but the route lets {role} in")
             elif not allowed and role == "anonymous":

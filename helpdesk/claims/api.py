@@ -87,12 +87,12 @@ class ClaimApiController(Controller):
         with db.read() as session:
             return _out(session, number)
 
-    @post("/", sync_to_thread=True, status_code=201, responses=api_responses(404, 422))
+    @post("/", sync_to_thread=True, status_code=201, responses=api_responses(404, 409, 422))
     def create(self, request: Request, db: DB, data: JSONBody[ClaimCreateRequest]) -> ClaimOut:
         """File a claim (and its ticket); the same idempotency_key twice files it once."""
         code = canonical_id(data.customer_id)
         with db.write() as session:
-            customer = customers.get_customer(session, code)
+            customer = customers.active_customer(session, code)
             filed = service.file_claim(session, customer=customer, data=ClaimCreate.model_validate(data.model_dump()),
                                        photos=[], today=shop_today(), agent_id=request.user.id)
             return _out(session, filed.claim.number)

@@ -29,6 +29,7 @@ class Eligibility(StrEnum):
     IN_WARRANTY = "in_warranty"
     EXPIRED = "expired"
     DUPLICATE = "duplicate"
+    RETURNED = "returned"  # decided at filing only: the item went back to the shop, so no claim is filed
 
 
 class Remedy(StrEnum):

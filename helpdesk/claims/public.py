@@ -16,12 +16,7 @@ from helpdesk.claims import queries, self_service, service
 from helpdesk.claims.forms import read_claim_form
 from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT
 from helpdesk.customers import service as customers
-from helpdesk.i18n.switch import (
-    LANGUAGE,
-    PageLanguage,
-    provide_language,
-    remember_language,
-)
+from helpdesk.i18n.switch import LANGUAGE, PageLanguage, provide_language, remember_language
 from helpdesk.timeutil import shop_today, utcnow
 from helpdesk.web_helpers import DB, AppSettings, idempotency_key
 
@@ -75,8 +70,8 @@ class WarrantyController(Controller):
     path = "/warranty"
 
     @get("/", exclude_from_auth=True, sync_to_thread=True)
-    def start(self, request: Request, db: DB, language: PageLanguage, item_q: ItemQuery = "", item_page: ItemPageNumber = 1,
-              line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None) -> Template:
+    def start(self, request: Request, db: DB, language: PageLanguage, item_q: ItemQuery = "",
+              item_page: ItemPageNumber = 1, line: Annotated[int | None, QueryParameter(required=False, ge=1, le=2**62)] = None) -> Template:
         """Verification form, or the claim form once verified (its items searched and paged)."""
         verified = _verified(request)
         if verified:
@@ -189,7 +184,7 @@ def _claim_form(db, verified: tuple[int, str], language: str, *, form: dict, err
     return Template(
         template_name="claims/warranty/claim.html", status_code=status_code,
         context={"items": items, "item": item, "form": form, "errors": errors, "new_key": idempotency_key(form),
-                 # Answered to a POST too: the switch goes to the form's own page.
+                 # Also answered to POST /warranty/claim, which has no GET: the switch goes to the form's page.
                  "language": language, "switch_path": "/warranty"},
     )
 

@@ -46,6 +46,8 @@ class EligibilityCheck:
 
     @property
     def message(self) -> str:
+        if self.eligibility == Eligibility.RETURNED:
+            return "This item was returned to the shop (credit note): it cannot get a warranty claim."
         if self.eligibility == Eligibility.DUPLICATE:
             return Translatable("This item already has an open claim, {number}: add to it instead.",
                                 number=self.open_claim_number)
@@ -56,10 +58,12 @@ class EligibilityCheck:
 
 
 def check_eligibility(
-    *, purchased_on: date, warranty_months: int, today: date, open_claim_number: str | None
+    *, purchased_on: date, warranty_months: int, today: date, open_claim_number: str | None, returned: bool = False
 ) -> EligibilityCheck:
-    """Duplicate of an open claim, in warranty, or expired: decided by the desk, not by an agent's arithmetic."""
+    """Returned, duplicate of an open claim, in warranty, or expired: decided by the desk, not an agent's arithmetic."""
     warranty = warranty_status(purchased_on, warranty_months, on=today)
+    if returned:
+        return EligibilityCheck(Eligibility.RETURNED, warranty)
     if open_claim_number:
         return EligibilityCheck(Eligibility.DUPLICATE, warranty, open_claim_number)
     if warranty.in_warranty:

@@ -70,7 +70,7 @@ def _open_claims_by_line(session: Session, line_ids: list[int]) -> dict[int, str
 
 def _claimable(item: PurchasedItem, open_claims: dict[int, str], today: date) -> ClaimableItem:
     check = check_eligibility(purchased_on=item.purchased_on, warranty_months=item.warranty_months, today=today,
-                              open_claim_number=open_claims.get(item.line_id))
+                              open_claim_number=open_claims.get(item.line_id), returned=item.returned)
     return ClaimableItem(item.line_id, item.product_name, item.category, item.model_number, item.serial_number,
                          item.purchased_on, item.order_number, check)
 
@@ -158,7 +158,7 @@ def file_claim(
             raise ClaimInvalid({"idempotency_key": KEY_REUSED})
         return _repeat(session, existing, customer, data, status_key)
     item = claimable_item(session, customer, data.purchase_line_id, today=today)
-    if item.check.eligibility == Eligibility.DUPLICATE:
+    if item.check.eligibility in (Eligibility.DUPLICATE, Eligibility.RETURNED):
         raise ClaimInvalid({"purchase_line_id": item.check.message})
     if data.fault_category not in item.faults:
         raise ClaimInvalid({"fault_category": Translatable("Choose one of the fault categories listed for this product.")})

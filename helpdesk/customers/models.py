@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
 
 from helpdesk.timeutil import utcnow
 
@@ -30,6 +30,8 @@ class Customer(SQLModel, table=True):
     consent_whatsapp: bool = Field(default=False, description="marketing by WhatsApp")
     preferred_language: str | None = Field(default=None, max_length=8, description="language code, e.g. hi")
     erased_at: datetime | None = Field(default=None, description="when the personal data was erased on request")
+    # Set while this customer is merged into another: their ID then leads to the survivor.
+    merged_into_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
 
 
 CONSENT_FIELDS = ("consent_sms", "consent_email", "consent_whatsapp")
@@ -84,3 +86,55 @@ class CustomerNoteChange(SQLModel, table=True):
     text: str = Field(max_length=PINNED_NOTE_MAX)
     changed_at: datetime = Field(default_factory=utcnow)
     changed_by_id: int | None = Field(default=None, foreign_key="agent.id")
+
+
+class CandidateStatus(StrEnum):
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    MERGED = "merged"
+
+
+class DuplicateCandidate(SQLModel, table=True):
+    """Two customers who may be one person (same phone or e-mail, or a similar name in the same PIN code area).
+
+    The pair is stored lower row id first, once; a supervisor merges or dismisses it.
+    """
+
+    __tablename__ = "duplicate_candidate"
+    __table_args__ = (UniqueConstraint("first_id", "second_id", name="ux_duplicate_candidate_pair"),
+                      Index("ix_duplicate_candidate_status_found", "status", "found_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_id: int = Field(foreign_key="customer.id")
+    second_id: int = Field(foreign_key="customer.id", index=True)
+    reasons: str = Field(max_length=40, description="comma-separated: phone, email, name")
+    status: str = Field(default=CandidateStatus.OPEN, max_length=12)
+    found_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    closed_by_id: int | None = Field(default=None, foreign_key="agent.id")
+
+
+class CustomerMerge(SQLModel, table=True):
+    """One merge of a customer into a survivor, with what it takes to undo it for MERGE_UNDO_DAYS days.
+
+    `moved` maps each table to the row ids that moved to the survivor; `before` holds both customers' own fields
+    as they were (points, consent, pinned note). Personal records are kept apart, encrypted, in the personal
+    store's merge_snapshot.
+    """
+
+    __tablename__ = "customer_merge"
+    __table_args__ = (Index("ix_customer_merge_survivor", "survivor_id", "merged_at"),
+                      Index("ix_customer_merge_merged", "merged_id", "merged_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    survivor_id: int = Field(foreign_key="customer.id")
+    merged_id: int = Field(foreign_key="customer.id")
+    merged_at: datetime = Field(default_factory=utcnow)
+    merged_by_id: int | None = Field(default=None, foreign_key="agent.id")
+    moved: str = Field(sa_column=Column(Text, nullable=False))
+    before: str = Field(sa_column=Column(Text, nullable=False))
+    undone_at: datetime | None = None
+    undone_by_id: int | None = Field(default=None, foreign_key="agent.id")
+
+
+MERGE_UNDO_DAYS = 30

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from helpdesk import ids, phones
 from helpdesk.claims.models import WarrantyClaim
-from helpdesk.customers.errors import CustomerNotFound
+from helpdesk.customers.errors import CustomerMerged, CustomerNotFound
 from helpdesk.auth.models import Agent
 from helpdesk.customers.models import Customer, CustomerNote
 from helpdesk.customers.single_view import ClaimView, CustomerView, PinnedNote, Profile
@@ -26,12 +26,15 @@ from helpdesk.paging import Page, next_offset, parse_offset
 from helpdesk.privacy import masking
 from helpdesk.privacy import store as personal
 from helpdesk.reports.models import StatsCustomer, TierOverride
-from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseLine
+from helpdesk.sales import loyalty
+from helpdesk.sales.models import PaymentStatus, Product, Purchase, PurchaseKind, PurchaseLine
 from helpdesk.sales.queries import ItemPage, PurchasedItem, customer_item, find_items, purchases_page
 from helpdesk.tickets.models import OPEN_STATUSES, Ticket
 from helpdesk.tickets.queries import customer_tickets
 
 CLAIMS_PER_PAGE = 10
+
+_SURVIVOR = Customer.__table__.alias("survivor")
 
 _HEADER = select(
     Customer.id,
@@ -42,7 +45,9 @@ _HEADER = select(
     select(func.coalesce(func.sum(case((Purchase.payment_status != PaymentStatus.REFUNDED, Purchase.total_paise), else_=0)), 0))
     .where(Purchase.customer_id == Customer.id).scalar_subquery(),
     select(func.coalesce(func.sum(Purchase.amount_due_paise), 0)).where(Purchase.customer_id == Customer.id).scalar_subquery(),
-    select(func.count(Purchase.id)).where(Purchase.customer_id == Customer.id).scalar_subquery(),
+    # Orders only: a credit note lowers the spend above but is not another purchase.
+    select(func.count(Purchase.id)).where(Purchase.customer_id == Customer.id, Purchase.kind == PurchaseKind.SALE)
+    .scalar_subquery(),
     select(func.avg(Ticket.satisfaction_score)).where(Ticket.customer_id == Customer.id).scalar_subquery(),
     select(func.count(Ticket.satisfaction_score)).where(Ticket.customer_id == Customer.id).scalar_subquery(),
     select(func.count(Ticket.id)).where(Ticket.customer_id == Customer.id, col(Ticket.status).in_(OPEN_STATUSES))
@@ -61,9 +66,12 @@ _HEADER = select(
     Customer.consent_whatsapp,
     Customer.preferred_language,
     Customer.erased_at,
+    # A merged customer's page leads to the survivor: whose code rides along too.
+    select(_SURVIVOR.c.code).where(_SURVIVOR.c.id == Customer.merged_into_id).scalar_subquery(),
 ).where(Customer.code == bindparam("code"))
 
-_ROW_ID = select(Customer.id).where(Customer.code == bindparam("code"))
+_ROW_ID = select(Customer.id, select(_SURVIVOR.c.code).where(_SURVIVOR.c.id == Customer.merged_into_id).scalar_subquery()
+                 ).where(Customer.code == bindparam("code"))
 
 _CLAIMS = (
     select(WarrantyClaim.number, Product.name, Product.model_number, WarrantyClaim.status, WarrantyClaim.eligibility,
@@ -93,6 +101,7 @@ def customer_page(session: Session, code: str, *, today: date,
         open_tickets=customer_tickets(session, customer_id, open_ones=True, total=profile.open_ticket_count),
         past_tickets=customer_tickets(session, customer_id, open_ones=False),
         timeline=customer_timeline(session, customer_id),
+        points=loyalty.history_page(session, customer_id),
     ), revealed
 
 
@@ -102,7 +111,9 @@ def _profile(session: Session, code: str) -> tuple[Profile, int, personal.Person
         raise CustomerNotFound(code)
     (customer_id, code, since, tier, points, spend, due, purchases, sat_avg, sat_count, open_count,
      note, note_at, note_by, tier_reason, tier_derived, tier_override, consent_sms, consent_email, consent_whatsapp,
-     language, erased_at) = header
+     language, erased_at, survivor_code) = header
+    if survivor_code is not None:
+        raise CustomerMerged(code, survivor_code)
     record = personal.read(session, code)
     name, phone, email, city = (record.full_name, record.phone, record.email, record.city) if record else (None,) * 4
     return Profile(
@@ -145,11 +156,13 @@ def claims_page(session: Session, customer_id: int, *, cursor: str | None = None
 
 
 def customer_row_id(session: Session, code: str) -> int:
-    """The customer's row id for a (validated) customer ID, or CustomerNotFound."""
-    row_id = session.execute(_ROW_ID, {"code": code}).scalar()
-    if row_id is None:
+    """The customer's row id for a (validated) customer ID; CustomerNotFound, or CustomerMerged for a merged one."""
+    row = session.execute(_ROW_ID, {"code": code}).first()
+    if row is None:
         raise CustomerNotFound(code)
-    return row_id
+    if row[1] is not None:
+        raise CustomerMerged(code, row[1])
+    return row[0]
 
 
 class CustomerList(StrEnum):
@@ -160,6 +173,7 @@ class CustomerList(StrEnum):
     CLAIMS = "claims"
     OPEN_TICKETS = "open-tickets"
     PAST_TICKETS = "past-tickets"
+    POINTS = "points"
 
 
 def more_rows(session: Session, code: str, which: CustomerList, *, cursor: str | None, today: date) -> Page:
@@ -171,6 +185,8 @@ def more_rows(session: Session, code: str, which: CustomerList, *, cursor: str |
         return purchases_page(session, customer_id, today=today, cursor=cursor)
     if which == CustomerList.CLAIMS:
         return claims_page(session, customer_id, cursor=cursor)
+    if which == CustomerList.POINTS:
+        return loyalty.history_page(session, customer_id, cursor=cursor)
     return customer_tickets(session, customer_id, open_ones=which == CustomerList.OPEN_TICKETS, cursor=cursor)
 
 
@@ -198,3 +214,57 @@ def pinned_note(session: Session, customer_id: int) -> PinnedNote:
     """The customer's pinned note as the header shows it (empty when there is none)."""
     row = session.execute(_NOTE, {"customer_id": customer_id}).first()
     return PinnedNote(*row) if row else PinnedNote("", None, None)
+
+
+def survivor_code(session: Session, code: str) -> str:
+    """The customer a merged ID now leads to, following merges of merges."""
+    seen = {code}
+    while True:
+        row = session.execute(select(_SURVIVOR.c.code).select_from(_SURVIVOR)
+                              .join(Customer, col(Customer.merged_into_id) == _SURVIVOR.c.id)
+                              .where(Customer.code == code)).first()
+        if row is None or row[0] in seen:
+            return code
+        code = row[0]
+        seen.add(code)
+
+
+def merged_note(session: Session, code: str, merged_from: str) -> str | None:
+    """"Customer … was merged into this customer", when `merged_from` (as typed) really was merged into `code`."""
+    if not ids.is_valid(merged_from):
+        return None
+    old = ids.parse(merged_from)
+    merged_into = session.execute(select(_SURVIVOR.c.code).select_from(_SURVIVOR)
+                                  .join(Customer, col(Customer.merged_into_id) == _SURVIVOR.c.id)
+                                  .where(Customer.code == old)).scalar()
+    if merged_into != code:
+        return None
+    return f"Customer {ids.format_grouped(old)} was merged into this customer ({ids.format_grouped(code)})."
+
+
+@dataclass
+class MatchView:
+    """A possible duplicate as the warning shows it: ID, name, masked phone, and why."""
+
+    customer_id: str
+    name: str | None
+    phone_masked: str
+    reasons: tuple[str, ...]
+
+
+def match_views(session: Session, matches) -> list[MatchView]:
+    """Names and masked phones for duplicate matches: one query."""
+    records = personal.read_many(session, [match.customer_id for match in matches])
+    views = []
+    for match in matches:
+        record = records.get(match.customer_id)
+        views.append(MatchView(match.customer_id, record.full_name if record else None,
+                               phones.mask(record.phone) if record else "", match.reasons))
+    return views
+
+
+def registered_name(session: Session, code: str) -> str | None:
+    """The name of a customer just registered (CustomerNotFound for an ID nobody has)."""
+    customer_row_id(session, code)
+    record = personal.read(session, code)
+    return record.full_name if record else None

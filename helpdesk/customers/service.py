@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from helpdesk import ids, phones
-from helpdesk.customers.errors import CustomerNotFound
+from helpdesk.customers.errors import CustomerMerged, CustomerNotFound
 from helpdesk.customers.models import Customer
 from helpdesk.privacy import store as personal
 from helpdesk.serials.queries import line_ids_for
@@ -33,6 +33,7 @@ class LookupResult:
     query: str
     customer_id: str | None = None
     serial: str | None = None
+    phone: str | None = None  # a number nobody has: the agent may register the caller with it
     choices: list[LookupChoice] = field(default_factory=list)
     message: str | None = None
     kind: str = "none"  # "id", "phone", "serial", "invalid", "empty", "not_found"
@@ -101,7 +102,8 @@ def customers_by_phone(session: Session, phone: str) -> list[LookupChoice]:
 def _lookup_phone(session: Session, text: str, phone: str) -> LookupResult:
     choices = customers_by_phone(session, phone)
     if not choices:
-        return LookupResult(query=text, kind="not_found", message=f"No customer has the number {phones.mask(phone)} on file.")
+        return LookupResult(query=text, kind="not_found", phone=phone,
+                            message=f"No customer has the number {phones.mask(phone)} on file.")
     if len(choices) == 1:
         return LookupResult(query=text, kind="phone", customer_id=choices[0].customer_id, choices=choices)
     return LookupResult(
@@ -114,6 +116,15 @@ def get_customer(session: Session, code: str) -> Customer:
     customer = session.exec(select(Customer).where(Customer.code == code)).first()
     if customer is None:
         raise CustomerNotFound(code)
+    return customer
+
+
+def active_customer(session: Session, code: str) -> Customer:
+    """The customer to add work to: CustomerNotFound, or CustomerMerged when the ID now leads to a survivor."""
+    customer = get_customer(session, code)
+    if customer.merged_into_id is not None:
+        survivor = session.get(Customer, customer.merged_into_id)
+        raise CustomerMerged(code, survivor.code)
     return customer
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from helpdesk.history.queries import HistoryEntry
+from helpdesk.sales.loyalty import LedgerRow
 from helpdesk.paging import Page
 from helpdesk.sales.queries import PurchaseView
 from helpdesk.tickets.queries import TicketRow
@@ -69,3 +70,6 @@ class CustomerView:
     open_tickets: Page[TicketRow]
     past_tickets: Page[TicketRow]
     timeline: Page[HistoryEntry]
+    # Set when the ID asked for was merged into this customer: "Customer 1234 5678 9 was merged into …".
+    merged_note: str | None = None
+    points: Page[LedgerRow] | None = None

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from helpdesk import phones
 from helpdesk.auth.guards import agents_only
 from helpdesk.customers import notes, queries, service
-from helpdesk.customers.errors import PinnedNoteRefused
+from helpdesk.customers.errors import CustomerMerged, PinnedNoteRefused
 from helpdesk.customers.single_view import CustomerView
 from helpdesk.history.queries import entry as history_entry
 from helpdesk.privacy.reveal import live_grants
@@ -68,8 +68,11 @@ _LIST_PARTIALS = {
     queries.CustomerList.CLAIMS: ("customers/_claims.html", "claims"),
     queries.CustomerList.OPEN_TICKETS: ("customers/_ticket_rows.html", "tickets"),
     queries.CustomerList.PAST_TICKETS: ("customers/_ticket_rows.html", "tickets"),
+    queries.CustomerList.POINTS: ("customers/_points.html", "points"),
 }
 
+MergedFrom = Annotated[str | None, QueryParameter(required=False, max_length=40,
+                                                 description="the merged customer ID that led here")]
 ItemQuery = Annotated[str, QueryParameter(required=False, max_length=200, description="words of a product, model, serial or order")]
 ItemPageNumber = Annotated[int, QueryParameter(required=False, ge=1, le=100_000)]
 
@@ -84,8 +87,12 @@ class CustomerController(Controller):
     path = "/customers"
 
     @get("/{customer_id:str}", sync_to_thread=True)
-    def customer_page(self, request: Request, db: DB, customer_id: CustomerIdPath) -> Template | Redirect:
-        """The one page an agent needs while the customer is on the phone (personal fields masked unless revealed)."""
+    def customer_page(self, request: Request, db: DB, customer_id: CustomerIdPath,
+                      merged_from: MergedFrom = None) -> Template | Redirect:
+        """The one page an agent needs while the customer is on the phone (personal fields masked unless revealed).
+
+        A merged customer's ID comes here with `merged_from` (helpdesk/errors.py): the page says so.
+        """
         code = canonical_id(customer_id)
         if code != customer_id:
             return Redirect(f"/customers/{code}", status_code=301)
@@ -93,8 +100,10 @@ class CustomerController(Controller):
         reveals = live_grants(request.session, code, now)
         with db.read() as session:
             view, revealed = queries.customer_page(session, code, today=shop_today(), reveal=reveals)
+            merged_note = queries.merged_note(session, code, merged_from) if merged_from else None
         seconds = {field: int((until - now).total_seconds()) + 1 for field, until in reveals.items()}
-        context = {"view": view, "revealed": revealed, "reveals": reveals, "reveal_seconds": seconds}
+        context = {"view": view, "revealed": revealed, "reveals": reveals, "reveal_seconds": seconds,
+                   "merged_note": merged_note}
         return Template(template_name="customers/page.html", context=context, headers={"Vary": "HX-Request"})
 
     @get("/{customer_id:str}/{which:str}", sync_to_thread=True)
@@ -158,7 +167,7 @@ class CustomerController(Controller):
         code = canonical_id(customer_id)
         form = {"note": str(data.get("note") or ""), "previous": str(data.get("previous") or "")}
         with db.write() as session:
-            customer = service.get_customer(session, code)
+            customer = service.active_customer(session, code)
             try:
                 notes.set_pinned_note(session, customer=customer, text=form["note"], previous=form["previous"],
                                       agent_id=request.user.id)
@@ -177,7 +186,7 @@ class CustomerController(Controller):
         code = canonical_id(customer_id)
         data = {**data, "open_ticket": data.get("open_ticket") in ("1", "on", "true")}
         with db.write() as session:
-            customer = service.get_customer(session, code)
+            customer = service.active_customer(session, code)
             try:
                 logged = calls.log_call(session, customer=customer, data=CallLog.model_validate(data),
                                         agent_id=request.user.id)
@@ -196,7 +205,7 @@ class CustomerController(Controller):
         """Open the ticket and go to it."""
         code = canonical_id(customer_id)
         with db.write() as session:
-            customer = service.get_customer(session, code)
+            customer = service.active_customer(session, code)
             try:
                 ticket = tickets.open_ticket(session, customer=customer, data=TicketCreate.model_validate(data),
                                              agent_id=request.user.id)
@@ -263,7 +272,13 @@ class CustomerApiController(Controller):
         """The single customer view as JSON: 404 for an unknown ID, 422 for a malformed one."""
         code = canonical_id(customer_id)
         with db.read() as session:
-            return queries.customer_view(session, code, today=shop_today())
+            try:
+                return queries.customer_view(session, code, today=shop_today())
+            except CustomerMerged as merged:
+                # API clients keep old IDs: they get the survivor, told so, rather than a redirect to follow.
+                view = queries.customer_view(session, queries.survivor_code(session, code), today=shop_today())
+                view.merged_note = str(merged)
+                return view
 
     @get("/lookup", sync_to_thread=True, responses=api_responses(422))
     def lookup_phone(

@@ -29,7 +29,7 @@ from helpdesk.demo.texts import TICKET_FIELDS, TextWriter
 from helpdesk.privacy import store as personal_store
 from helpdesk.privacy.models import PersonalRecord
 from helpdesk.reports.refresh import full_refresh
-from helpdesk.sales.models import Product, Purchase, PurchaseLine
+from helpdesk.sales.models import LoyaltyEntry, Product, Purchase, PurchaseLine
 from helpdesk.history import service as history
 from helpdesk.history.models import Interaction
 from helpdesk.tickets.models import Counter, SlaPolicy, Tag, Ticket, TicketTag
@@ -41,6 +41,7 @@ MAIN_TABLES: dict[str, Table] = {
     "customer": Customer.__table__,
     "purchase": Purchase.__table__,
     "purchase_line": PurchaseLine.__table__,
+    "loyalty_entry": LoyaltyEntry.__table__,
     "ticket": Ticket.__table__,
     "ticket_tag": TicketTag.__table__,
     "interaction": Interaction.__table__,

@@ -6,6 +6,7 @@ import random
 from datetime import datetime
 
 from helpdesk.demo.fixtures import CATEGORY_WEIGHTS, Fixtures
+from helpdesk.demo.loyalty_rows import ledger_rows
 from helpdesk.demo.people import PeopleMaker, Person
 from helpdesk.demo.rows import DAY, Clock, IdCounters, LineFacts, Rows, StockedProduct, in_shop_hours
 from helpdesk.sales.service import add_months
@@ -101,7 +102,8 @@ class HistoryMaker:
             first_line, paid = self._purchase(customer_id, day, person, rows, lines)
             orders.append(first_line)
             spend += paid
-        points = int(spend / 10_000 * rng.uniform(0.3, 1.0))
+        ledger, points = ledger_rows(customer_id, rows.tables["purchase"][-len(purchase_days):], rng.uniform(0.3, 1.0))
+        rows.tables["loyalty_entry"] += ledger
         tier = next(name for name, floor in TIERS if spend >= floor)
         rows.tables["customer"].append({
             "id": customer_id, "code": code, "created_at": clock.at(created_s), "tier": tier,

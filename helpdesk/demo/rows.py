@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from helpdesk.demo.fixtures import CatalogueItem
 
 DAY = 86_400
-TABLES = ("customer", "purchase", "purchase_line", "ticket", "ticket_tag", "interaction", "warranty_claim")
+TABLES = ("customer", "purchase", "purchase_line", "loyalty_entry", "ticket", "ticket_tag", "interaction", "warranty_claim")
 
 
 def in_shop_hours(moment: int, horizon_s: int) -> int:

@@ -7,7 +7,7 @@ always go with an entry (the index queue today; redaction and merges later) cann
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,6 +65,39 @@ def ticket_changed(session: Session, ticket_id: int) -> None:
     index, so the indexer re-reads all of them from this one queued change.
     """
     record_change(session, DocType.TICKET, ticket_id)
+
+
+MOVE_BATCH = 500
+
+
+def move_entries(session: Session, entry_ids: Sequence[int], *, to_customer_id: int,
+                 tickets_queued: Collection[int] = ()) -> int:
+    """Move these entries to another customer's history (a merge, or its undo) inside the caller's transaction.
+
+    Each is queued for the search index again, so it is found under its new customer once the caller commits.
+    Entries of `tickets_queued` (tickets the caller queued with ticket_changed) are left to their ticket's change,
+    which re-indexes its whole thread: queued twice they would be indexed twice. Returns how many moved.
+    """
+    ids = sorted(set(entry_ids))
+    moved = 0
+    for start in range(0, len(ids), MOVE_BATCH):
+        batch = ids[start:start + MOVE_BATCH]
+        moved += session.execute(update(_I).where(_I.c.id.in_(batch)).values(customer_id=to_customer_id)).rowcount
+    if tickets_queued:
+        threaded = set()
+        tickets = sorted(set(tickets_queued))
+        for start in range(0, len(tickets), MOVE_BATCH):
+            threaded |= set(session.execute(select(_I.c.id).where(
+                _I.c.ticket_id.in_(tickets[start:start + MOVE_BATCH]))).scalars())
+        ids = [entry_id for entry_id in ids if entry_id not in threaded]
+    if ids:
+        # One queued change through the usual door (it also wakes the indexer on commit), the rest in one statement.
+        record_change(session, DocType.INTERACTION, ids[0])
+        now = utcnow()
+        session.execute(insert(SearchOutbox.__table__), [
+            {"doc_type": DocType.INTERACTION.value, "doc_id": entry_id, "created_at": now} for entry_id in ids[1:]
+        ] or [])
+    return moved
 
 
 def insert_many(connection: Connection, rows: Sequence[dict[str, Any]], *, queue_for_index: bool = True) -> None:

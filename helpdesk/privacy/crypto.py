@@ -55,7 +55,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 INDEX_KEY_ID = "index"
 FORMAT_VERSION = "v1"
-BLIND_INDEX_KINDS = ("phone", "email")
+BLIND_INDEX_KINDS = ("phone", "email", "pin")
 
 _KEY_BYTES = 32
 _NONCE_BYTES = 12
@@ -226,6 +226,10 @@ class KeyRing:
                 raise ValueError("a phone number for the blind index must be normalised to E.164 first")
         elif kind == "email":
             normalised_value = normalised_value.strip().lower()
+        elif kind == "pin":
+            # PIN codes find duplicate candidates (same area + similar name); only six digits are one.
+            if not (len(normalised_value) == 6 and normalised_value.isascii() and normalised_value.isdigit()):
+                raise ValueError("a PIN code for the blind index must be six digits")
         else:
             raise ValueError(f"no blind index for {kind!r}; kinds are {', '.join(BLIND_INDEX_KINDS)}")
         return self._index(kind, normalised_value)

@@ -144,6 +144,8 @@ def erase_customer(session: Session, *, actor: audit.Actor, code: str, request: 
     pattern = erasure_pattern(details)
     redaction = history.redact_customer(session, customer.id, pattern) if pattern else history.Redaction()
     had_record = store.erase(session, code)
+    # A merge's undo copy of this record goes too: after erasure that merge can no longer be undone exactly.
+    store.erase_merge_snapshots(session, code)
     now = utcnow()
     for name in CONSENT_FIELDS:  # nobody may be contacted for marketing whose details are gone
         if getattr(customer, name):

@@ -18,7 +18,8 @@ from helpdesk.timeutil import utcnow
 # The personal fields, in the order pages and exports show them; each is a ciphertext column of personal_record.
 PERSONAL_FIELDS = ("full_name", "phone", "alt_phone", "email", "address_line", "city", "state", "pin_code")
 # Fields found by equality (phone lookup, the telephony screen-pop, duplicate checks): each has a blind index column.
-INDEXED_FIELDS = {"phone": "phone", "alt_phone": "phone", "email": "email"}
+# The PIN code too: duplicate candidates are customers with a similar name in the same PIN code area.
+INDEXED_FIELDS = {"phone": "phone", "alt_phone": "phone", "email": "email", "pin_code": "pin"}
 INDEX_LENGTH = 32
 
 
@@ -45,6 +46,7 @@ class PersonalRecord(PersonalBase, table=True):
     phone_index: str | None = Field(default=None, max_length=INDEX_LENGTH, index=True)
     alt_phone_index: str | None = Field(default=None, max_length=INDEX_LENGTH, index=True)
     email_index: str | None = Field(default=None, max_length=INDEX_LENGTH, index=True)
+    pin_code_index: str | None = Field(default=None, max_length=INDEX_LENGTH, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -55,4 +57,19 @@ class PersonalKeyCheck(PersonalBase, table=True):
 
     key_id: str = Field(primary_key=True, max_length=20)
     token: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MergeSnapshot(PersonalBase, table=True):
+    """A customer's personal record as it was just before a merge, kept (encrypted) so the merge can be undone.
+
+    One row per customer per merge; `details` is None when the customer had no record. Deleted when the merge is
+    undone, and with the customer's data on erasure.
+    """
+
+    __tablename__ = "merge_snapshot"
+
+    merge_id: int = Field(primary_key=True)
+    customer_code: str = Field(primary_key=True, max_length=9, index=True)
+    details: str | None = _token()
     created_at: datetime = Field(default_factory=utcnow)

@@ -6,6 +6,7 @@ Nothing else touches the personal_record table or a ciphertext. Values leave thi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 
@@ -16,7 +17,7 @@ from sqlmodel import Session
 from helpdesk import phones
 from helpdesk.db import PERSONAL_KEYS
 from helpdesk.privacy.crypto import KeyConfigError, KeyRing, key_check_token, verify_key_check
-from helpdesk.privacy.models import INDEXED_FIELDS, PERSONAL_FIELDS, PersonalKeyCheck, PersonalRecord
+from helpdesk.privacy.models import INDEXED_FIELDS, PERSONAL_FIELDS, MergeSnapshot, PersonalKeyCheck, PersonalRecord
 from helpdesk.timeutil import utcnow
 
 TABLE = "personal_record"
@@ -64,6 +65,9 @@ def normalised_for_index(kind: str, value: str | None) -> str | None:
             return phones.normalise(value)
         except phones.InvalidPhone:
             return None
+    if kind == "pin":
+        compact = "".join(value.split())
+        return compact if len(compact) == 6 and compact.isascii() and compact.isdigit() else None
     return value.strip().lower() or None
 
 
@@ -138,6 +142,41 @@ def codes_by_email(session: Session, email: str) -> list[str]:
     ).scalars())
 
 
+def codes_by_pin(session: Session, pin_code: str, *, limit: int = 500) -> list[str]:
+    """Customers whose PIN code is this one (duplicate checks compare their names)."""
+    normalised = normalised_for_index("pin", pin_code)
+    if normalised is None:
+        return []
+    index = keyring_of(session).blind_index("pin", normalised)
+    return list(session.execute(
+        select(_R.c.customer_code).where(_R.c.pin_code_index == index).order_by(_R.c.customer_code).limit(limit)
+    ).scalars())
+
+
+def groups_sharing(session: Session, field: str, *, largest: int = 200) -> Iterator[list[str]]:
+    """Customers who share a value of an indexed field (phone, alt_phone, email, pin_code), group by group.
+
+    For scanning existing records for duplicates; a value shared by more than `largest` customers (a shop's own
+    number, a big town's PIN code) is skipped: pairs among so many say nothing.
+    """
+    if field not in INDEXED_FIELDS:
+        raise ValueError(f"{field} has no blind index")
+    column = _R.c[f"{field}_index"]
+    shared = select(column).where(column.is_not(None)).group_by(column).having(func.count() > 1).subquery()
+    rows = session.execute(select(column, _R.c.customer_code).where(column.in_(select(shared.c[0])))
+                           .order_by(column, _R.c.customer_code))
+    group: list[str] = []
+    current = None
+    for value, code in rows:
+        if value != current:
+            if 1 < len(group) <= largest:
+                yield group
+            group, current = [], value
+        group.append(code)
+    if 1 < len(group) <= largest:
+        yield group
+
+
 # --- writing --------------------------------------------------------------------------------------
 
 
@@ -169,6 +208,55 @@ def erase(session: Session, code: str) -> bool:
     return bool(session.execute(delete(PersonalRecord).where(PersonalRecord.customer_code == code)).rowcount)
 
 
+# --- merge snapshots -------------------------------------------------------------------------------
+
+_SNAPSHOT = "merge_snapshot"
+
+
+def save_merge_snapshot(session: Session, merge_id: int, code: str, details: PersonalDetails | None) -> None:
+    """Keep the customer's record as it is now (None: they had none), encrypted, until the merge is undone."""
+    token = None
+    if details is not None:
+        token = keyring_of(session).encrypt(json.dumps(details.values()), table=_SNAPSHOT, column="details",
+                                            customer_id=code)
+    session.add(MergeSnapshot(merge_id=merge_id, customer_code=code, details=token))
+
+
+def read_merge_snapshot(session: Session, merge_id: int) -> dict[str, PersonalDetails | None] | None:
+    """The records kept for a merge by customer ID, or None when they are gone (erased, or the merge undone)."""
+    keyring = keyring_of(session)
+    rows = session.execute(select(MergeSnapshot.customer_code, MergeSnapshot.details)
+                           .where(MergeSnapshot.merge_id == merge_id)).all()
+    if not rows:
+        return None
+    snapshot: dict[str, PersonalDetails | None] = {}
+    for code, token in rows:
+        plain = keyring.decrypt(token, table=_SNAPSHOT, column="details", customer_id=code) if token else None
+        snapshot[code] = PersonalDetails(code, **json.loads(plain)) if plain else None
+    return snapshot
+
+
+def drop_merge_snapshot(session: Session, merge_id: int) -> None:
+    """Forget the records kept for a merge (it was undone)."""
+    session.execute(delete(MergeSnapshot).where(MergeSnapshot.merge_id == merge_id))
+
+
+def drop_merge_snapshots(session: Session, merge_ids: Iterable[int]) -> None:
+    """Forget the records kept for merges that can no longer be undone (past their undo window)."""
+    merge_ids = sorted(set(merge_ids))
+    for start in range(0, len(merge_ids), REENCRYPT_BATCH):
+        session.execute(delete(MergeSnapshot).where(MergeSnapshot.merge_id.in_(merge_ids[start:start + REENCRYPT_BATCH])))
+
+
+def erase_merge_snapshots(session: Session, code: str) -> list[int]:
+    """Delete every merge snapshot holding this customer's data (erasure); returns the merges that lose theirs."""
+    merge_ids = list(session.execute(select(MergeSnapshot.merge_id).where(MergeSnapshot.customer_code == code)).scalars())
+    if merge_ids:
+        # The other customer's half is useless alone: the merge can no longer be undone exactly.
+        session.execute(delete(MergeSnapshot).where(MergeSnapshot.merge_id.in_(merge_ids)))
+    return merge_ids
+
+
 def bulk_rows(keyring: KeyRing, people: Iterable[dict]) -> list[dict]:
     """Stored rows for a bulk loader (demo data, imports), encrypted exactly as save() would.
 
@@ -180,6 +268,55 @@ def bulk_rows(keyring: KeyRing, people: Iterable[dict]) -> list[dict]:
         details = PersonalDetails(person["customer_code"], **{name: person.get(name) for name in PERSONAL_FIELDS})
         rows.append({**encrypted_row(keyring, details), "updated_at": person.get("updated_at") or now})
     return rows
+
+
+def insert_many(connection, keyring: KeyRing, people: Iterable[dict]) -> int:
+    """Insert new records in bulk (an import's batch), encrypted as save() would; returns how many."""
+    rows = bulk_rows(keyring, people)
+    if rows:
+        connection.execute(_R.insert(), rows)
+    return len(rows)
+
+
+# Blind-index values per IN (...) list: far below every database's limit on bound parameters.
+_LOOKUP_CHUNK = 1_000
+
+
+def codes_by_contacts(connection, keyring: KeyRing, *, phones_e164: Iterable[str] = (),
+                      emails: Iterable[str] = ()) -> dict[tuple[str, str], str]:
+    """Customer IDs for many normalised phones (main or second number) and e-mails at once: an import's batch.
+
+    Keys are ("phone", E.164) or ("email", lower-cased address). Where several customers share a value, the
+    lowest customer ID answers, so every run of an import picks the same one.
+    """
+    wanted: dict[str, tuple[str, str]] = {}
+    for kind, found in (("phone", phones_e164), ("email", emails)):
+        for value in found:
+            plain = normalised_for_index(kind, value) if kind == "email" else value
+            if plain:
+                wanted[keyring.blind_index(kind, plain)] = (kind, value)
+    answers: dict[tuple[str, str], str] = {}
+    indexes = sorted(wanted)
+    for start in range(0, len(indexes), _LOOKUP_CHUNK):
+        chunk = indexes[start:start + _LOOKUP_CHUNK]
+        rows = connection.execute(
+            select(_R.c.customer_code, _R.c.phone_index, _R.c.alt_phone_index, _R.c.email_index)
+            .where(or_(_R.c.phone_index.in_(chunk), _R.c.alt_phone_index.in_(chunk), _R.c.email_index.in_(chunk))))
+        for code, *row_indexes in rows:
+            for index in row_indexes:
+                if index in wanted and (wanted[index] not in answers or code < answers[wanted[index]]):
+                    answers[wanted[index]] = code
+    return answers
+
+
+def existing_codes(connection, codes: Iterable[str]) -> set[str]:
+    """Which of these customer IDs have a personal record (an import never reuses one for a new customer)."""
+    codes = sorted(set(codes))
+    found: set[str] = set()
+    for start in range(0, len(codes), _LOOKUP_CHUNK):
+        found.update(connection.execute(
+            select(_R.c.customer_code).where(_R.c.customer_code.in_(codes[start:start + _LOOKUP_CHUNK]))).scalars())
+    return found
 
 
 def stored_phones(connection, keyring: KeyRing) -> set[str]:
@@ -209,10 +346,12 @@ def check_keys(session: Session) -> None:
 
 
 def key_usage(session: Session) -> dict[str, int]:
-    """How many stored values each key id protects (retire a key only at zero)."""
+    """How many stored values each key id protects (retire a key only at zero).
+
+    Merge snapshots count too: they are not re-encrypted, so a key they use stays until they expire (30 days).
+    """
     usage: dict[str, int] = {}
-    for name in PERSONAL_FIELDS:
-        column = _R.c[name]
+    for column in (*(_R.c[name] for name in PERSONAL_FIELDS), MergeSnapshot.__table__.c.details):
         # Tokens are "v1.<key id>.<data>": the key id is the text between the first two dots.
         for token, count in session.execute(
             select(func.substr(column, 1, 12), func.count()).where(column.is_not(None))

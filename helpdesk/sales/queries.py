@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from helpdesk.paging import Page, next_offset, parse_offset
-from helpdesk.sales.models import Product, Purchase, PurchaseLine
+from helpdesk.sales.models import Product, Purchase, PurchaseKind, PurchaseLine
 from helpdesk.sales.service import warranty_status
 
 PURCHASES_PER_PAGE = 10
@@ -29,6 +29,12 @@ class PurchaseLineView:
     in_warranty: bool
     warranty_last_day: date
     warranty_label: str
+    returned_quantity: int = 0
+    returns_line_id: int | None = None
+
+    @property
+    def fully_returned(self) -> bool:
+        return self.quantity > 0 and self.returned_quantity >= self.quantity
 
 
 @dataclass
@@ -41,12 +47,13 @@ class PurchaseView:
     total_paise: int
     amount_due_paise: int
     lines: list[PurchaseLineView] = field(default_factory=list)
+    kind: str = PurchaseKind.SALE
 
 
 # Built once at import: the customer page runs these while a caller waits (see customers/queries.py).
 _PURCHASES = (
     select(Purchase.id, Purchase.order_number, Purchase.purchased_on, Purchase.store, Purchase.channel,
-           Purchase.payment_status, Purchase.total_paise, Purchase.amount_due_paise)
+           Purchase.payment_status, Purchase.total_paise, Purchase.amount_due_paise, Purchase.kind)
     .where(Purchase.customer_id == bindparam("customer_id"))
     .order_by(col(Purchase.purchased_on).desc(), col(Purchase.id).desc())
     .limit(bindparam("limit")).offset(bindparam("offset"))
@@ -54,7 +61,8 @@ _PURCHASES = (
 
 _LINES = (
     select(PurchaseLine.id, PurchaseLine.purchase_id, PurchaseLine.serial_number, PurchaseLine.quantity,
-           PurchaseLine.unit_price_paise, Product.name, Product.category, Product.model_number, Product.warranty_months)
+           PurchaseLine.unit_price_paise, Product.name, Product.category, Product.model_number, Product.warranty_months,
+           PurchaseLine.returned_quantity, PurchaseLine.returns_line_id)
     .join(Product, col(Product.id) == PurchaseLine.product_id)
     .where(col(PurchaseLine.purchase_id).in_(bindparam("purchase_ids", expanding=True)))
     .order_by(col(PurchaseLine.id))
@@ -70,19 +78,25 @@ def purchases_page(session: Session, customer_id: int, *, today: date, cursor: s
     lines: dict[int, list[PurchaseLineView]] = defaultdict(list)
     if shown:
         bought_on = {row.id: row.purchased_on for row in shown}
-        for line_id, purchase_id, serial, quantity, price, name, category, model, months in session.execute(
-            _LINES, {"purchase_ids": list(bought_on)}
-        ):
+        for (line_id, purchase_id, serial, quantity, price, name, category, model, months, returned,
+             returns_line) in session.execute(_LINES, {"purchase_ids": list(bought_on)}):
             status = warranty_status(bought_on[purchase_id], months, on=today)
-            lines[purchase_id].append(PurchaseLineView(
+            view = PurchaseLineView(
                 line_id=line_id, product_name=name, category=category, model_number=model, serial_number=serial,
                 quantity=quantity, unit_price_paise=price, warranty_months=months, in_warranty=status.in_warranty,
-                warranty_last_day=status.last_day, warranty_label=status.label,
-            ))
+                warranty_last_day=status.last_day, warranty_label=status.label, returned_quantity=returned,
+                returns_line_id=returns_line,
+            )
+            if view.fully_returned or quantity < 0:
+                # A returned item is no longer the customer's: no warranty to show or claim.
+                view.in_warranty, view.warranty_label = False, "Returned" if quantity > 0 else "Credit note"
+            elif returned:
+                view.warranty_label += f" ({quantity - returned} of {quantity}; {returned} returned)"
+            lines[purchase_id].append(view)
     items = [
         PurchaseView(order_number=row.order_number, purchased_on=row.purchased_on, store=row.store, channel=row.channel,
                      payment_status=row.payment_status, total_paise=row.total_paise, amount_due_paise=row.amount_due_paise,
-                     lines=lines[row.id])
+                     lines=lines[row.id], kind=row.kind)
         for row in shown
     ]
     return Page(items=items, next_cursor=next_offset(offset, page_size, len(rows)))
@@ -100,6 +114,7 @@ class PurchasedItem:
     order_number: str
     category: str = ""
     warranty_months: int = 0
+    returned: bool = False  # every unit of the line came back (credit notes): no warranty claim
 
 
 # Item pickers show this many at a time; a search box narrows longer lists (a customer may own hundreds).
@@ -107,7 +122,8 @@ ITEMS_PER_PAGE = 20
 ITEM_QUERY_MAX = 60
 
 _ITEM_COLUMNS = (PurchaseLine.id, Product.name, Product.model_number, PurchaseLine.serial_number,
-                 Purchase.purchased_on, Purchase.order_number, Product.category, Product.warranty_months)
+                 Purchase.purchased_on, Purchase.order_number, Product.category, Product.warranty_months,
+                 col(PurchaseLine.returned_quantity) >= col(PurchaseLine.quantity))
 
 
 @dataclass
@@ -126,7 +142,8 @@ class ItemPage:
 
 
 def _items_matching(customer_id: int, query: str):
-    conditions = [Purchase.customer_id == customer_id]
+    # Sale lines only: a credit note's lines (negative quantities) are not items the customer owns.
+    conditions = [Purchase.customer_id == customer_id, col(PurchaseLine.quantity) > 0]
     if query:
         needle = query.lower()
         conditions.append(or_(*(func.lower(column).contains(needle, autoescape=True) for column in (
@@ -159,7 +176,7 @@ def customer_item(session: Session, customer_id: int, line_id: int | None) -> Pu
     """One of this customer's items by its line id (None if it is not theirs): the choice a form already holds."""
     if not line_id:
         return None
-    row = session.exec(_joined(select(*_ITEM_COLUMNS)).where(PurchaseLine.id == line_id,
+    row = session.exec(_joined(select(*_ITEM_COLUMNS)).where(PurchaseLine.id == line_id, col(PurchaseLine.quantity) > 0,
                                                              Purchase.customer_id == customer_id)).first()
     return PurchasedItem(*row) if row else None
 

@@ -133,12 +133,12 @@ class TicketApiController(Controller):
             result = queries.queue(session, filters=filters, agent_id=request.user.id, now=utcnow())
         return QueueOut(total=result.total, page=page, pages=result.pages, items=result.rows)
 
-    @post("/", sync_to_thread=True, status_code=201, responses=api_responses(404, 422))
+    @post("/", sync_to_thread=True, status_code=201, responses=api_responses(404, 409, 422))
     def create(self, request: Request, db: DB, data: JSONBody[TicketCreateRequest]) -> TicketOut:
         """Open a ticket; repeating a request with the same idempotency_key returns the same ticket."""
         code = canonical_id(data.customer_id)
         with db.write() as session:
-            customer = customers.get_customer(session, code)
+            customer = customers.active_customer(session, code)
             ticket = service.open_ticket(session, customer=customer, data=TicketCreate.model_validate(data.model_dump()),
                                          agent_id=request.user.id)
             return _ticket_out(session, ticket.number)

@@ -94,6 +94,19 @@ def test_counts_in_the_summary_match_the_tables(loaded):
     assert summary.elapsed_seconds > 0
 
 
+def test_loyalty_balances_are_their_ledgers_and_follow_the_purchases(loaded):
+    database, summary = loaded
+    assert summary.counts["loyalty_entry"] > 0
+    mismatched = rows(database.main, "SELECT c.id FROM customer c LEFT JOIN (SELECT customer_id, sum(points) AS total "
+                                     "FROM loyalty_entry GROUP BY customer_id) l ON l.customer_id = c.id "
+                                     "WHERE c.loyalty_points <> coalesce(l.total, 0)")
+    assert mismatched == []
+    # Each earn entry is the rule applied to its order (₹100 a point); refunded orders earn nothing.
+    wrong = rows(database.main, "SELECT l.id FROM loyalty_entry l JOIN purchase p ON p.id = l.purchase_id "
+                                "WHERE l.kind = 'earn' AND (l.points <> p.total_paise / 10000 OR p.payment_status = 'refunded')")
+    assert wrong == []
+
+
 def test_customer_codes_are_valid_and_unique(loaded):
     database, _ = loaded
     codes = [code for (code,) in rows(database.main, "SELECT code FROM customer")]

@@ -82,6 +82,9 @@ def test_an_unknown_language_changes_nothing_and_keeps_the_rest_of_the_address(p
     assert response.status_code == 303 and response.headers["location"] == "/warranty?item_q=fridge"
     assert "set-cookie" not in response.headers or COOKIE not in response.headers["set-cookie"]
     assert _lang(public.get("/warranty?lang=<script>")) == "en"
+    # The switch itself keeps the page's query too.
+    page = parse(public.get("/warranty?item_q=fridge&item_page=2").text)
+    assert page.css_first("#language-hi").attributes["href"] == "/warranty?item_q=fridge&item_page=2&lang=hi"
 
 
 def test_a_wrong_pair_is_refused_in_hindi(public, buyer):  # noqa: F811

@@ -20,6 +20,11 @@ REFUSALS = {
     ("get", "/api/claims/{number}"): {404, 422},
     ("post", "/api/claims/{number}/status"): {403, 404, 409, 422},
     ("get", "/api/search"): {422, 503},
+    # The POS API (an API token, not a session): 409 for a clashing order or a key still running, 422 per field.
+    ("post", "/api/pos/purchases"): {409, 422},
+    ("post", "/api/pos/purchases/batch"): {409, 422},
+    ("post", "/api/pos/returns"): {409, 422},
+    ("post", "/api/pos/redemptions"): {409, 422},
 }
 
 

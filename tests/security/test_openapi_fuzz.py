@@ -23,6 +23,8 @@ from litestar.testing import TestClient
 
 from helpdesk import migrate
 from helpdesk.app import create_app
+from helpdesk.audit.service import SYSTEM
+from helpdesk.auth import tokens
 from helpdesk.config import Settings
 from helpdesk.db import Database
 from tests import factories
@@ -38,6 +40,7 @@ class Target:
     client: TestClient
     schema: schemathesis.schemas.BaseSchema
     csrf: str
+    pos_token: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +57,14 @@ def target(tmp_path_factory) -> Iterator[Target]:
     agent = factories.agent(database, "fuzz.agent@helpdesk.local")
     customer = factories.customer(database, name="Fuzz Customer", phone="+919811122233")
     factories.ticket(database, customer, subject="Something to find", status="open")
+    with database.write() as session:
+        pos_token = tokens.create_token(session, name="fuzz till", scope="pos", actor=SYSTEM).secret
     app = create_app(Settings.from_env(env, cwd=root), database=database)
     with TestClient(app) as client:
         assert sign_in(client, agent.email).status_code == 303
         client.get("/")
         document = client.get("/schema/openapi.json").json()
-        yield Target(client, schemathesis.openapi.from_dict(document), client.cookies.get("csrftoken"))
+        yield Target(client, schemathesis.openapi.from_dict(document), client.cookies.get("csrftoken"), pos_token)
     database.dispose()
     if base:
         _drop_schemas(base, schemas)
@@ -72,6 +77,10 @@ def _send(target: Target, case):
     headers = {key: value for key, value in request.pop("headers", {}).items() if key.lower() != "cookie"}
     if request["method"] in UNSAFE:
         headers["x-csrftoken"] = target.csrf
+    if "/api/pos/" in request["url"]:
+        # The POS API takes the till's token, not the session (an invented Authorization header is replaced).
+        headers = {key: value for key, value in headers.items() if key.lower() != "authorization"}
+        headers["Authorization"] = f"Bearer {target.pos_token}"
     data = request.pop("data", None)
     if isinstance(data, (bytes, str)):
         request["content"] = data
