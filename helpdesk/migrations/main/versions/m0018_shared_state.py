@@ -1,7 +1,7 @@
 """shared state for several machines: sessions and claim photos in the database; public-page limits in throttle
 
 Revision ID: m0018
-Revises: m0016
+Revises: m0014
 Create Date: 2026-11-30 20:40:00
 
 Claim photos kept as files under the data directory are copied into claim_photo_content, so every machine serves
@@ -20,7 +20,7 @@ import sqlmodel
 
 
 revision = 'm0018'
-down_revision = 'm0016'
+down_revision = 'm0014'
 branch_labels = None
 depends_on = None
 
