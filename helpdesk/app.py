@@ -18,7 +18,6 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.security.session_auth import SessionAuth
 from litestar.static_files import create_static_files_router
-from litestar.stores.file import FileStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
@@ -28,10 +27,12 @@ from helpdesk.audit.web import AuditController
 from helpdesk.auth.admin_web import AdminController
 from helpdesk.auth.guards import agents_only
 from helpdesk.auth.service import CurrentAgent, get_active_agent
+from helpdesk.auth.session_store import session_store
 from helpdesk.auth.sessions import RotatingSessionConfig
 from helpdesk.auth.web import AuthController
 from helpdesk.config import Settings
 from helpdesk.claims.api import ClaimApiController
+from helpdesk.claims.photos import legacy_photo_dir
 from helpdesk.claims.public import WarrantyController
 from helpdesk.claims.web import ClaimController
 from helpdesk.customers.merge_web import MergeController
@@ -114,11 +115,10 @@ def _prepare_storage(settings: Settings, database: Database) -> None:
     if not settings.index_dir.exists():
         log.info("search index directory %s does not exist yet: creating it", settings.index_dir)
         settings.index_dir.mkdir(parents=True, exist_ok=True)
-    (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)
     # The customer pages' message catalogues: a fresh clone has only the .po files (see README, "Languages").
     catalogs.compile_catalogs()
     database.check()
-    migrate.upgrade(database)
+    migrate.upgrade(database, legacy_photo_dir=legacy_photo_dir(settings.data_dir))
     # A wrong key fails here, loudly, before any page could show garbage.
     with database.write() as session:
         personal.check_keys(session)
@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # Templates ship with the package: re-checking every file's mtime on each render is wasted work.
         engine.engine.auto_reload = settings.reload_templates
 
+    sessions = session_store(settings.redis_url, database)
     search = SearchRuntime(settings)
     stats = StatsRefresher(settings)
     app = Litestar(
@@ -207,7 +208,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         middleware=[DefineMiddleware(SessionCSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies,
                                      exclude=UNSESSIONED)],
         on_app_init=[session_auth.on_app_init],
-        stores={"sessions": FileStore(settings.data_dir / "sessions")},
+        # Shared by every worker and machine (the database, or Redis when configured): a session signed in through
+        # one machine, and the CSRF secret in it, are valid on all of them.
+        stores={"sessions": sessions},
+        # A Redis store closes its connections when the app stops (the database store has nothing to close).
+        lifespan=[sessions],
         openapi_config=OpenAPIConfig(
             title="helpdesk",
             version=__version__,

@@ -18,13 +18,14 @@ def setup_logging() -> None:
 def open_database(settings: Settings, *, create_keys: bool = False, upgrade: bool = True) -> Database:
     """Both stores at the newest schema, with the personal-data keys checked; any problem is one line."""
     from helpdesk import migrate
+    from helpdesk.claims.photos import legacy_photo_dir
     from helpdesk.privacy import store
 
     try:
         database = Database.from_settings(settings, create_keys=create_keys)
         database.check()
         if upgrade:
-            migrate.upgrade(database)
+            migrate.upgrade(database, legacy_photo_dir=legacy_photo_dir(settings.data_dir))
             with database.write() as session:
                 store.check_keys(session)
     except (DatabaseConfigError, KeyConfigError) as exc:

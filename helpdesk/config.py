@@ -74,6 +74,8 @@ class Settings:
     db_pool_size: int = 5
     db_pool_overflow: int = 5
     db_pool_recycle: int = 1800
+    # redis://…: sessions in Redis instead of the database's web_session table (either is shared by every machine).
+    redis_url: str | None = None
     secure_cookies: bool = False
     session_max_age: int = 12 * 3600
     reload_templates: bool = False
@@ -104,6 +106,7 @@ class Settings:
             db_pool_size=_int(env, "HELPDESK_DB_POOL_SIZE", 5),
             db_pool_overflow=_int(env, "HELPDESK_DB_POOL_OVERFLOW", 5),
             db_pool_recycle=_int(env, "HELPDESK_DB_POOL_RECYCLE", 1800),
+            redis_url=env.get("HELPDESK_REDIS_URL", "").strip() or None,
             secure_cookies=env.get("HELPDESK_SECURE_COOKIES", "0") == "1",
             reload_templates=env.get("HELPDESK_RELOAD_TEMPLATES", "0") == "1",
             loyalty_rupees_per_point=_int(env, "HELPDESK_LOYALTY_RUPEES_PER_POINT", 100),

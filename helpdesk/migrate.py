@@ -59,8 +59,12 @@ def _upgrade_lock(database: Database) -> Iterator[None]:
         yield
 
 
-def upgrade(database: Database, revision: str = "head") -> None:
-    """Bring both stores up to the newest schema."""
+def upgrade(database: Database, revision: str = "head", *, legacy_photo_dir: Path | None = None) -> None:
+    """Bring both stores up to the newest schema.
+
+    `legacy_photo_dir`: where claim photos were kept as files before they moved into the database (m0018 copies
+    them in); the app and the CLI pass the data directory's, a fresh database needs none.
+    """
     with _upgrade_lock(database):
         for store in STORES:
             engine = _engine_for(database, store)
@@ -69,5 +73,6 @@ def upgrade(database: Database, revision: str = "head") -> None:
                 config.attributes["connection"] = connection
                 # Data migrations of the personal store encrypt with these (p0002).
                 config.attributes["keyring"] = database.keyring
+                config.attributes["legacy_photo_dir"] = legacy_photo_dir
                 command.upgrade(config, revision)
             log.info("%s store is at the newest schema", store)

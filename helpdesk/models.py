@@ -1,8 +1,8 @@
 """Imports every table so both metadata objects are complete (Alembic and the app rely on this)."""
 
 from helpdesk.audit.models import AuditEntry
-from helpdesk.auth.models import Agent, ApiToken
-from helpdesk.claims.models import ClaimPhoto, SelfServiceAttempt, WarrantyClaim
+from helpdesk.auth.models import Agent, ApiToken, StoredSession
+from helpdesk.claims.models import ClaimPhoto, ClaimPhotoContent, WarrantyClaim
 from helpdesk.customers.models import ConsentChange, Customer, CustomerNote, CustomerNoteChange
 from helpdesk.privacy.models import PersonalBase, PersonalKeyCheck, PersonalRecord
 from helpdesk.reports import changes as _stats_changes  # noqa: F401  (registers the listener that marks stats dirty)
@@ -51,7 +51,7 @@ __all__ = [
     "SearchOutbox",
     "SearchReader",
     "SearchPurge",
-    "SelfServiceAttempt",
+    "StoredSession",
     "SlaPolicy",
     "StatsCategory",
     "StatsClaim",
@@ -71,6 +71,7 @@ __all__ = [
     "TierOverride",
     "TierSlaPolicy",
     "ClaimPhoto",
+    "ClaimPhotoContent",
     "ConsentChange",
     "Customer",
     "CustomerNote",

@@ -12,7 +12,6 @@ from sqlalchemy import func, select, text
 
 from helpdesk.claims import service as claims
 from helpdesk.claims.models import ClaimCreate, WarrantyClaim
-from helpdesk.claims.photos import PhotoStore
 from helpdesk.claims.rules import OPEN_CLAIM_STATUSES
 from helpdesk.tickets import numbers
 from helpdesk.timeutil import shop_today
@@ -64,7 +63,7 @@ def test_simultaneous_claims_for_one_item_file_one_and_refuse_the_rest_clearly(d
     def file(index: int):
         with db.write() as session:
             return claims.file_claim(
-                session, customer=session.merge(customer), photos=[], store=PhotoStore(tmp_path), today=shop_today(),
+                session, customer=session.merge(customer), photos=[], today=shop_today(),
                 agent_id=agent.id, data=ClaimCreate(purchase_line_id=line.id, fault_category="Does not work",
                                                     description=f"Racer {index}: motor hums, does not turn"),
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from helpdesk.timeutil import utcnow
@@ -48,3 +48,17 @@ class ApiToken(SQLModel, table=True):
     created_by: str = Field(max_length=254, description="the admin's e-mail, or 'cli'")
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+class StoredSession(SQLModel, table=True):
+    """A signed-in browser's server-side session, in the database so every machine sees it (no Redis configured).
+
+    The key is the random session ID from the cookie; the value is Litestar's serialised session (agent, version,
+    CSRF secret). Rows past `expires_at` are never answered and are purged as new sessions are written.
+    """
+
+    __tablename__ = "web_session"
+
+    key: str = Field(primary_key=True, max_length=200)
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime | None = Field(default=None, index=True, description="UTC; None: never expires")

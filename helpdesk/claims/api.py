@@ -13,10 +13,9 @@ from helpdesk.auth.guards import agents_only
 from helpdesk.claims import queries, service
 from helpdesk.claims.forms import CLAIM_FILTERS, ClaimListFilters
 from helpdesk.claims.models import ClaimCreate, ClaimStatusChange
-from helpdesk.claims.photos import photo_store
 from helpdesk.customers import service as customers
 from helpdesk.timeutil import shop_today, utcnow
-from helpdesk.web_helpers import DB, AppSettings, ClaimNumberPath, api_responses, canonical_id
+from helpdesk.web_helpers import DB, ClaimNumberPath, api_responses, canonical_id
 
 
 class ClaimCreateRequest(ClaimCreate):
@@ -89,13 +88,13 @@ class ClaimApiController(Controller):
             return _out(session, number)
 
     @post("/", sync_to_thread=True, status_code=201, responses=api_responses(404, 409, 422))
-    def create(self, request: Request, db: DB, settings: AppSettings, data: JSONBody[ClaimCreateRequest]) -> ClaimOut:
+    def create(self, request: Request, db: DB, data: JSONBody[ClaimCreateRequest]) -> ClaimOut:
         """File a claim (and its ticket); the same idempotency_key twice files it once."""
         code = canonical_id(data.customer_id)
         with db.write() as session:
             customer = customers.active_customer(session, code)
             filed = service.file_claim(session, customer=customer, data=ClaimCreate.model_validate(data.model_dump()),
-                                       photos=[], store=photo_store(settings), today=shop_today(), agent_id=request.user.id)
+                                       photos=[], today=shop_today(), agent_id=request.user.id)
             return _out(session, filed.claim.number)
 
     @post("/{number:str}/status", sync_to_thread=True, status_code=200, responses=api_responses(404, 409, 422))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, Text, text
+from sqlalchemy import Index, LargeBinary, Text, text
 from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
@@ -90,16 +90,17 @@ class ClaimPhoto(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class SelfServiceAttempt(SQLModel, table=True):
-    """One try at proving who you are on the public warranty page, for rate limiting across workers."""
+class ClaimPhotoContent(SQLModel, table=True):
+    """A claim photo's bytes, in the database so every machine serves every photo (no per-machine upload folder).
 
-    __tablename__ = "self_service_attempt"
-    __table_args__ = (Index("ix_self_service_attempt_key_time", "key", "created_at"),)
+    Apart from claim_photo so listing a claim's photos never reads their content; written in the same transaction
+    as the claim, so a claim that failed to file leaves no photo behind.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=80, description="customer:<id> or client:<address>")
-    succeeded: bool = Field(default=False)
-    created_at: datetime = Field(default_factory=utcnow)
+    __tablename__ = "claim_photo_content"
+
+    photo_id: int = Field(primary_key=True, foreign_key="claim_photo.id")
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 # --- input models ---------------------------------------------------------------------------------

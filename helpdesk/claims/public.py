@@ -14,7 +14,7 @@ from helpdesk.auth.guards import anyone
 from helpdesk.auth.sessions import rotate_session_id
 from helpdesk.claims import queries, self_service, service
 from helpdesk.claims.forms import read_claim_form
-from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT, photo_store
+from helpdesk.claims.photos import TOO_LARGE, UPLOAD_LIMIT
 from helpdesk.customers import service as customers
 from helpdesk.i18n.switch import LANGUAGE, PageLanguage, provide_language, remember_language
 from helpdesk.timeutil import shop_today, utcnow
@@ -130,7 +130,7 @@ class WarrantyController(Controller):
                 customer = customers.customer_by_row_id(session, verified[0])
                 try:
                     filed = service.file_claim(session, customer=customer, data=claim_input, photos=photos,
-                                               store=photo_store(settings), today=shop_today(), agent_id=None,
+                                               today=shop_today(), agent_id=None,
                                                self_service=True, status_key=settings.secret_key)
                 except service.ClaimInvalid as exc:
                     errors = exc.errors

@@ -6,13 +6,11 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from helpdesk import ids
 from helpdesk.audit.models import AuditAction
 from helpdesk.audit.service import Actor, record
-from helpdesk.claims.models import SelfServiceAttempt
 from helpdesk.customers.models import Customer
 from helpdesk.i18n.text import Translatable
 from helpdesk.privacy import store as personal
@@ -23,6 +21,11 @@ WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_CUSTOMER = 5
 MAX_ATTEMPTS_PER_CLIENT = 20
 VERIFIED_FOR = timedelta(minutes=30)
+# Counted in the shared throttle table (helpdesk/throttle): charged before the check under a row lock, so tries
+# arriving together on any worker or machine can never see the same count. Every try from a client counts (it is
+# never refunded); only failed tries count against a customer ID, and the fifth failure locks the ID for a window.
+CLIENT_LIMIT = throttle.Limit("warranty-client", failures=MAX_ATTEMPTS_PER_CLIENT, window=WINDOW, lock_for=WINDOW)
+CUSTOMER_LIMIT = throttle.Limit("warranty-id", failures=MAX_FAILURES_PER_CUSTOMER, window=WINDOW, lock_for=WINDOW)
 # The last four phone digits are a weak second fact: an attacker rotating addresses gets 5 tries per ID every
 # 15 minutes from the limits above. A per-ID cap over a day stops that; an ID that reaches it is locked for a day.
 DAILY_LIMIT = throttle.Limit("warranty-id-day", failures=10, window=timedelta(days=1), lock_for=timedelta(days=1))
@@ -51,20 +54,26 @@ class Verified:
     code: str
 
 
-def _recent(session: Session, key: str, since: datetime, *, failures_only: bool) -> int:
-    conditions = [SelfServiceAttempt.key == key, SelfServiceAttempt.created_at >= since]
-    if failures_only:
-        conditions.append(col(SelfServiceAttempt.succeeded).is_(False))
-    return session.exec(select(func.count()).select_from(SelfServiceAttempt).where(*conditions)).one()
+def _retry_after(charge: throttle.Charge, now: datetime) -> int:
+    return max(1, int((charge.refused_until - now).total_seconds()))
 
 
-def check_rate_limit(session: Session, *, customer_key: str, client_key: str, now: datetime) -> None:
-    """Raise TooManyAttempts when this ID has failed too often, or this client has tried too often, lately."""
-    since = now - WINDOW
-    if _recent(session, client_key, since, failures_only=False) >= MAX_ATTEMPTS_PER_CLIENT:
-        raise TooManyAttempts(TOO_MANY_FROM_CLIENT, retry_after=int(WINDOW.total_seconds()))
-    if _recent(session, customer_key, since, failures_only=True) >= MAX_FAILURES_PER_CUSTOMER:
-        raise TooManyAttempts(TOO_MANY_FOR_CUSTOMER, retry_after=int(WINDOW.total_seconds()))
+def charge_rate_limits(session: Session, *, code: str, client: str, now: datetime) -> tuple[throttle.Charge, ...]:
+    """Count this try against its client, its customer ID and the ID's day; TooManyAttempts when any is spent.
+
+    Always in this order (client, ID, day), so simultaneous tries lock the same rows in the same order.
+    """
+    by_client = throttle.charge(session, CLIENT_LIMIT, client[:60], now=now)
+    if by_client.refused:
+        raise TooManyAttempts(TOO_MANY_FROM_CLIENT, retry_after=_retry_after(by_client, now))
+    by_customer = throttle.charge(session, CUSTOMER_LIMIT, code, now=now)
+    if by_customer.refused:
+        raise TooManyAttempts(TOO_MANY_FOR_CUSTOMER, retry_after=_retry_after(by_customer, now))
+    # Charged before the check, like sign-in: simultaneous tries cannot get past the day's cap.
+    today = throttle.charge(session, DAILY_LIMIT, code, now=now)
+    if today.refused:
+        raise TooManyAttempts(LOCKED_FOR_THE_DAY, retry_after=_retry_after(today, now))
+    return by_client, by_customer, today
 
 
 def _second_fact_matches(session: Session, customer: Customer, second_fact: str) -> bool:
@@ -90,26 +99,21 @@ def verify(session: Session, *, customer_id_text: str, second_fact: str, client:
         # Whatever was typed still counts against itself; only printable characters go into the key (no NUL).
         code = "".join(ch for ch in ids.normalise(customer_id_text) if ch.isprintable())[:20] or "-"
         valid_id = False
-    customer_key, client_key = f"customer:{code}", f"client:{client[:60]}"
-    check_rate_limit(session, customer_key=customer_key, client_key=client_key, now=now)
-    # Charged before the check, like sign-in: simultaneous tries cannot get past the day's cap.
-    today = throttle.charge(session, DAILY_LIMIT, code, now=now)
-    if today.refused:
-        raise TooManyAttempts(LOCKED_FOR_THE_DAY, retry_after=max(1, int((today.refused_until - now).total_seconds())))
+    _by_client, by_customer, today = charge_rate_limits(session, code=code, client=client, now=now)
     customer = session.exec(select(Customer).where(Customer.code == code)).first()
     ok = customer is not None and _second_fact_matches(session, customer, second_fact)
     if ok:
+        throttle.refund(session, by_customer)
         throttle.refund(session, today)
-    elif today.is_last_chance:
-        until = throttle.lock(session, today, now=now)
-        record(session, actor=Actor(label="public", client_address=client), action=AuditAction.SELF_SERVICE_LOCK,
-               customer_code=code if valid_id else None, at=now,
-               details=f"{DAILY_LIMIT.failures} failed identity checks for this customer ID within a day on the "
-                       f"public warranty page{'' if valid_id else ' (not a valid customer ID)'}: "
-                       f"locked until {until:%d %b %Y %H:%M} UTC")
-    session.add(SelfServiceAttempt(key=customer_key, succeeded=ok, created_at=now))
-    session.add(SelfServiceAttempt(key=client_key, succeeded=ok, created_at=now))
-    # Old attempts have done their job; keep the table small.
-    session.execute(delete(SelfServiceAttempt).where(col(SelfServiceAttempt.created_at) < now - 4 * WINDOW))
+    else:
+        if by_customer.is_last_chance:
+            throttle.lock(session, by_customer, now=now)
+        if today.is_last_chance:
+            until = throttle.lock(session, today, now=now)
+            record(session, actor=Actor(label="public", client_address=client),
+                   action=AuditAction.SELF_SERVICE_LOCK, customer_code=code if valid_id else None, at=now,
+                   details=f"{DAILY_LIMIT.failures} failed identity checks for this customer ID within a day on "
+                           f"the public warranty page{'' if valid_id else ' (not a valid customer ID)'}: "
+                           f"locked until {until:%d %b %Y %H:%M} UTC")
     session.commit()
     return Verified(customer.id, customer.code) if ok and customer else None

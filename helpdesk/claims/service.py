@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from helpdesk import wording
 from helpdesk.auth.service import CurrentAgent
-from helpdesk.claims.models import ClaimCreate, ClaimPhoto, ClaimStatus, ClaimStatusChange, Eligibility, WarrantyClaim
+from helpdesk.claims.models import ClaimCreate, ClaimPhoto, ClaimPhotoContent, ClaimStatus, ClaimStatusChange, Eligibility, WarrantyClaim
 from helpdesk.claims.errors import ClaimChanged, ClaimForbidden, ClaimInvalid, ClaimNotFound
-from helpdesk.claims.photos import Photo, PhotoStore
+from helpdesk.claims.photos import Photo, new_stored_name
 from helpdesk.claims.rules import (
     NEXT_CLAIM_STATUSES,
     OPEN_CLAIM_STATUSES,
@@ -141,7 +141,6 @@ def file_claim(
     customer: Customer,
     data: ClaimCreate,
     photos: list[Photo],
-    store: PhotoStore,
     today: date,
     agent_id: int | None,
     self_service: bool = False,
@@ -193,19 +192,18 @@ def file_claim(
         idempotency_scope=scope if data.idempotency_key else None,
     )
     session.add(claim)
-    stored: list[str] = []
     try:
         session.flush()
         for photo in photos:
-            stored_name = store.save(photo)
-            stored.append(stored_name)
-            session.add(ClaimPhoto(claim_id=claim.id, stored_name=stored_name, content_type=photo.content_type,
-                                   size_bytes=len(photo.content)))
+            row = ClaimPhoto(claim_id=claim.id, stored_name=new_stored_name(photo), content_type=photo.content_type,
+                             size_bytes=len(photo.content))
+            session.add(row)
+            session.flush()
+            session.add(ClaimPhotoContent(photo_id=row.id, content=photo.content))
         record_change(session, DocType.CLAIM, claim.id)
         session.commit()
     except IntegrityError:
         session.rollback()
-        store.discard(stored)
         # Two submits of one form raced past the idempotency check: the other one won.
         existing = already_done(session, WarrantyClaim, data.idempotency_key, scope)
         if existing is not None:
@@ -217,7 +215,6 @@ def file_claim(
         raise
     except BaseException:
         session.rollback()
-        store.discard(stored)
         raise
     return FiledClaim(claim, ticket.number, token)
 

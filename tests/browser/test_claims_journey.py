@@ -18,13 +18,12 @@ from helpdesk.claims import service
 from helpdesk.claims.models import (
     ClaimCreate,
     ClaimPhoto,
-    SelfServiceAttempt,
     WarrantyClaim,
 )
-from helpdesk.claims.photos import PhotoStore
 from helpdesk.claims.self_service import NOT_VERIFIED
 from helpdesk.customers.models import Customer
 from helpdesk.privacy import store as personal
+from helpdesk.throttle.models import Throttle
 from helpdesk.timeutil import shop_today
 from tests import factories
 
@@ -234,7 +233,7 @@ def second_caller(db, tmp_path: Path) -> SecondCaller:
         filed = service.file_claim(
             session, customer=session.get(Customer, cust.id),
             data=ClaimCreate(purchase_line_id=tv_line.id, fault_category="No picture", description="Screen stays black"),
-            photos=[], store=PhotoStore(tmp_path / "photos"), today=shop_today(), agent_id=None,
+            photos=[], today=shop_today(), agent_id=None,
         )
         open_claim = filed.claim.number
     return SecondCaller(code=cust.code, tv_line_id=tv_line.id, tv_model=tv.model_number, tv_serial=tv_serial,
@@ -295,7 +294,7 @@ def test_intake_swaps_in_another_customers_items_and_offers_the_open_claim(signe
 def fresh_attempts(db) -> None:
     """Every browser here comes from 127.0.0.1: start the public page's rate limit from zero."""
     with db.write() as session:
-        session.execute(delete(SelfServiceAttempt))
+        session.execute(delete(Throttle))
         session.commit()
 
 

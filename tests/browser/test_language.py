@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import delete
 
-from helpdesk.claims.models import SelfServiceAttempt
+from helpdesk.throttle.models import Throttle
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def hindi_page(browser, live_server, db):
     with db.write() as session:
-        session.execute(delete(SelfServiceAttempt))  # other journeys' identity checks count against this client
+        session.execute(delete(Throttle))  # other journeys' identity checks count against this client
         session.commit()
     context = browser.new_context(base_url=live_server, locale="hi-IN")
     context.set_default_timeout(TIMEOUT_MS)

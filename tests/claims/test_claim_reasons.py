@@ -9,7 +9,6 @@ from litestar.testing import TestClient
 
 from helpdesk.claims import service
 from helpdesk.claims.models import ClaimCreate
-from helpdesk.claims.photos import photo_store
 from helpdesk.customers import service as customers
 from helpdesk.timeutil import shop_today
 from tests.conftest import csrf_from, parse
@@ -30,7 +29,7 @@ def filed(db, settings, buyer) -> SelfServiceClaim:
     with db.write() as session:
         customer = customers.customer_by_row_id(session, buyer.customer.id)
         result = service.file_claim(
-            session, customer=customer, photos=[], store=photo_store(settings), today=shop_today(), agent_id=None,
+            session, customer=customer, photos=[], today=shop_today(), agent_id=None,
             self_service=True, data=ClaimCreate(purchase_line_id=buyer.washer_line.id, fault_category="Not draining",
                                                 description="Paani ruka hai"))
     return SelfServiceClaim(result.claim.number, f"/warranty/status/{result.status_token}")

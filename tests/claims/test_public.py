@@ -6,7 +6,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import delete
 
-from helpdesk.claims.models import SelfServiceAttempt
+from helpdesk.throttle.models import Throttle
 from helpdesk.claims.self_service import NOT_VERIFIED
 from tests import factories
 from tests.claims.conftest import JPEG
@@ -16,7 +16,7 @@ from tests.conftest import csrf_from, parse, texts
 @pytest.fixture
 def public(app, db):
     with db.write() as session:
-        session.execute(delete(SelfServiceAttempt))
+        session.execute(delete(Throttle))
         session.commit()
     with TestClient(app) as client:
         yield client

@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import delete
 
-from helpdesk.claims.models import SelfServiceAttempt
+from helpdesk.throttle.models import Throttle
 from helpdesk.claims.photos import MAX_PHOTO_BYTES, UPLOAD_LIMIT
 from helpdesk.sales.models import Purchase, PurchaseLine
 from tests import factories
@@ -114,7 +114,7 @@ def test_item_pickers_cost_the_same_queries_for_5_or_320_items(client, db, hoard
 @pytest.fixture
 def public(app, db):
     with db.write() as session:
-        session.execute(delete(SelfServiceAttempt))
+        session.execute(delete(Throttle))
         session.commit()
     with TestClient(app) as client:
         yield client

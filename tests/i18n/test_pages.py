@@ -6,7 +6,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import delete
 
-from helpdesk.claims.models import SelfServiceAttempt
+from helpdesk.throttle.models import Throttle
 from helpdesk.i18n.switch import COOKIE
 from helpdesk.tickets import satisfaction
 from helpdesk.tickets.models import Ticket
@@ -21,7 +21,7 @@ HINDI = {"Accept-Language": "hi-IN,hi;q=0.9,en;q=0.8"}
 def public(app, db):
     """A fresh browser (no cookies) with the identity-check counters cleared."""
     with db.write() as session:
-        session.execute(delete(SelfServiceAttempt))
+        session.execute(delete(Throttle))
         session.commit()
     with TestClient(app) as client:
         yield client

@@ -118,7 +118,8 @@ def _canary(db) -> SimpleNamespace:
 
 
 def _files(served, tmp: Path) -> list[Path]:
-    """The stores with their -wal and -shm, fresh VACUUM INTO backups, every index file, the sessions, the log."""
+    """The stores with their -wal and -shm (sessions are rows there), fresh VACUUM INTO backups, every index file,
+    the log."""
     files = []
     for name in ("main", "personal"):
         path = served.root / f"{name}.db"
@@ -128,7 +129,6 @@ def _files(served, tmp: Path) -> list[Path]:
             connection.execute("VACUUM INTO ?", (str(backup),))
         files.append(backup)
     files += [p for p in served.layout.root.rglob("*") if p.is_file()]
-    files += [p for p in (served.settings.data_dir / "sessions").rglob("*") if p.is_file()]
     files.append(served.log_file)
     return files
 

@@ -13,7 +13,6 @@ from sqlmodel import select
 from helpdesk.auth.service import CurrentAgent
 from helpdesk.claims import service as claims
 from helpdesk.claims.models import ClaimCreate, ClaimStatusChange, WarrantyClaim
-from helpdesk.claims.photos import PhotoStore
 from helpdesk.history.models import Interaction
 from helpdesk.search import service
 from helpdesk.search.indexer import Indexer
@@ -131,7 +130,7 @@ def _file_claim(store, world, tmp_path) -> str:
     line_id = factories.line_of(store.db, purchase).id
     with store.db.write() as session:
         filed = claims.file_claim(
-            session, customer=session.merge(world.customer), photos=[], store=PhotoStore(tmp_path), today=shop_today(),
+            session, customer=session.merge(world.customer), photos=[], today=shop_today(),
             agent_id=world.author.id,
             data=ClaimCreate(purchase_line_id=line_id, fault_category="Does not work", description="Not cooling"),
         )

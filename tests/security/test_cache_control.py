@@ -6,7 +6,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import delete
 
-from helpdesk.claims.models import SelfServiceAttempt
+from helpdesk.throttle.models import Throttle
 from helpdesk.tickets import satisfaction, service as tickets
 from tests import factories
 from tests.claims.conftest import JPEG
@@ -43,7 +43,7 @@ def test_claim_photos_are_not_cached(client, buyer):
 @pytest.fixture
 def public(app, db):
     with db.write() as session:
-        session.execute(delete(SelfServiceAttempt))
+        session.execute(delete(Throttle))
         session.commit()
     with TestClient(app) as browser:
         yield browser

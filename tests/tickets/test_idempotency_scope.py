@@ -12,7 +12,6 @@ from sqlmodel import func, select
 
 from helpdesk.claims import service as claims
 from helpdesk.claims.models import ClaimCreate
-from helpdesk.claims.photos import photo_store
 from helpdesk.customers import service as customers
 from helpdesk.history.models import Interaction
 from helpdesk.timeutil import shop_today
@@ -111,8 +110,7 @@ def test_public_claims_are_scoped_to_the_verified_customer(db, settings, key):
                                                         lines=[(product, None, 300_000)]))
         with db.write() as session:
             result = claims.file_claim(
-                session, customer=customers.customer_by_row_id(session, owner.id), photos=[], store=photo_store(settings),
-                today=shop_today(), agent_id=None, self_service=True,
+                session, customer=customers.customer_by_row_id(session, owner.id), photos=[], today=shop_today(), agent_id=None, self_service=True,
                 data=ClaimCreate(purchase_line_id=line.id, fault_category="Motor not running", description="Stopped",
                                  idempotency_key=key))
         assert not result.already_filed and result.claim.customer_id == owner.id
