@@ -122,3 +122,34 @@ def test_workers_starting_together_on_an_empty_database_upgrade_it_once(tmp_path
         if base:
             _drop_schemas(base, schemas)
 
+
+
+def test_two_notes_racing_on_one_ticket_are_both_added(db, agent):
+    import pytest
+
+    from helpdesk.history.models import Interaction
+    from helpdesk.tickets import service as tickets
+    from helpdesk.history.models import InteractionKind
+    from helpdesk.tickets.models import MessageCreate, Ticket
+
+    if db.main.dialect.name != "postgresql":
+        pytest.skip("SQLite's write lock serialises the two saves; the race is PostgreSQL's")
+    customer = factories.customer(db, name="Racing Notes")
+    ticket = factories.ticket(db, customer, subject="Two agents typing at once")
+    read_both = threading.Barrier(2)
+
+    def note(index: int):
+        with db.write() as session:
+            row = session.get(Ticket, ticket.id)
+            assert row.version == ticket.version
+            read_both.wait()  # both have read the same version before either saves
+            return tickets.add_message(session, ticket=row, agent_id=agent.id,
+                                       data=MessageCreate(kind=InteractionKind.NOTE, body=f"Racing note {index}"))
+
+    results = _race(note, 2)
+    assert all(isinstance(result, Interaction) for result in results), results
+    with db.read() as session:
+        bodies = set(session.execute(select(Interaction.body).where(Interaction.ticket_id == ticket.id)).scalars())
+        version = session.get(Ticket, ticket.id).version
+    assert {"Racing note 0", "Racing note 1"} <= bodies
+    assert version == ticket.version + 2

@@ -157,6 +157,10 @@ def add_to_thread(session: Session, *, ticket_id: int, kind: str, body: str, age
                                author_id=agent_id, body=body, created_at=now)
 
 
+# A plain message retried this many times when other saves keep overtaking it.
+PLAIN_MESSAGE_ATTEMPTS = 3
+
+
 def add_message(session: Session, *, ticket: Ticket, data: MessageCreate, agent_id: int, version: int | None = None,
                 idempotency_scope: str | None = None) -> Interaction:
     """Add a reply, note, call or e-mail to the thread; a public reply to a new ticket opens it."""
@@ -165,10 +169,25 @@ def add_message(session: Session, *, ticket: Ticket, data: MessageCreate, agent_
         if existing.ticket_id != ticket.id:
             raise TicketInvalid({"idempotency_key": KEY_REUSED})
         return existing
-    if ticket.status == TicketStatus.CLOSED:
-        raise TicketInvalid({"body": f"{ticket.number} is closed; open a new ticket instead."})
     if data.status is not None and version is not None and version != ticket.version:
         raise StaleTicket(ticket.number)
+    for attempt in range(1, PLAIN_MESSAGE_ATTEMPTS + 1):
+        try:
+            return _add_message_once(session, ticket=ticket, data=data, agent_id=agent_id, scope=scope)
+        except StaleTicket:
+            # Someone saved the ticket between our read and our write. A message that changes no property asked
+            # for by the agent does not depend on what they saw: add it to the ticket as it is now (PostgreSQL lets
+            # two notes race here; SQLite's write lock serialises them). A status change stays refused.
+            if data.status is not None or attempt == PLAIN_MESSAGE_ATTEMPTS:
+                raise
+            session.refresh(ticket)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _add_message_once(session: Session, *, ticket: Ticket, data: MessageCreate, agent_id: int,
+                      scope: str) -> Interaction:
+    if ticket.status == TicketStatus.CLOSED:
+        raise TicketInvalid({"body": f"{ticket.number} is closed; open a new ticket instead."})
     now = utcnow()
     touch(ticket, now, responded=data.kind in RESPONSE_KINDS)
     new_status = data.status
