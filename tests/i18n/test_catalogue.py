@@ -78,3 +78,16 @@ def test_a_stale_or_missing_catalogue_is_compiled_again(tmp_path):
     catalogs.compile_catalogs(locale_dir)
     with mo_path.open("rb") as mo_file:
         assert read_mo(mo_file)["Continue"].string == "आगे बढ़ें"
+
+
+def test_the_package_build_compiles_the_same_catalogue(tmp_path):
+    """`pip install` runs build_hooks.BuildPy: the .mo it writes is byte for byte what the desk would compile."""
+    import build_hooks
+
+    locale_dir = tmp_path / "locale"
+    shutil.copytree(catalogs.LOCALE_DIR / "hi", locale_dir / "hi", ignore=shutil.ignore_patterns("*.mo"))
+    po_path = locale_dir / "hi" / "LC_MESSAGES" / "messages.po"
+
+    assert build_hooks.compile_catalogs(locale_dir) == [po_path.with_suffix(".mo")]
+    assert po_path.with_suffix(".mo").read_bytes() == catalogs.compiled(po_path)
+    assert build_hooks.compile_catalogs(locale_dir) == []  # up to date: nothing rewritten
