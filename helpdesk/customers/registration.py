@@ -6,28 +6,26 @@ import re
 
 from pydantic import field_validator
 from sqlalchemy import select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-from helpdesk import ids, phones
+from helpdesk import ids
 from helpdesk.customers import duplicates
 from helpdesk.customers.duplicates import Match
 from helpdesk.customers.models import Customer
-from helpdesk.forms import InvalidInput, email_address, limited_text
+from helpdesk.forms import InvalidInput, limited_text
 from helpdesk.privacy import store as personal
+from helpdesk.privacy.fields import AddressFields, phone_field
 
 _PIN = re.compile(r"[1-9]\d{5}")
 # Eight random digits give 90 million IDs: a clash is rare, a few retries make it vanishingly so.
 _ID_TRIES = 10
 
 
-class NewCustomer(SQLModel):
+class NewCustomer(AddressFields):
     """The new-customer form. Name, phone and PIN code are required; e-mail and street address are optional."""
 
     full_name: str
     phone: str
-    email: str | None = None
-    address_line: str | None = None
-    city: str | None = None
     pin_code: str
 
     @field_validator("full_name", mode="before")
@@ -38,26 +36,7 @@ class NewCustomer(SQLModel):
     @field_validator("phone", mode="before")
     @classmethod
     def _phone(cls, value):
-        text = limited_text(value, label="The phone number", max_length=40)
-        try:
-            return phones.normalise(text)  # E.164: the form lookups and the blind index use
-        except phones.InvalidPhone as exc:
-            raise ValueError(str(exc)) from None
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _email(cls, value):
-        return email_address(value) if value and str(value).strip() else None
-
-    @field_validator("address_line", mode="before")
-    @classmethod
-    def _address(cls, value):
-        return limited_text(value, label="The street address", max_length=200, required=False) or None
-
-    @field_validator("city", mode="before")
-    @classmethod
-    def _city(cls, value):
-        return limited_text(value, label="The city", max_length=80, required=False) or None
+        return phone_field(value, label="The phone number", required=True)
 
     @field_validator("pin_code", mode="before")
     @classmethod

@@ -11,15 +11,15 @@ import re
 from dataclasses import dataclass, field, replace
 
 from pydantic import field_validator
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-from helpdesk import phones
 from helpdesk.audit import service as audit
 from helpdesk.audit.models import AuditAction
 from helpdesk.customers.models import CONSENT_FIELDS, LANGUAGES, ConsentChange, Customer
 from helpdesk.customers.service import get_customer
-from helpdesk.forms import InvalidInput, email_address, limited_text
+from helpdesk.forms import InvalidInput, limited_text
 from helpdesk.privacy import store
+from helpdesk.privacy.fields import AddressFields, phone_field
 from helpdesk.privacy.masking import masked_for_audit
 from helpdesk.timeutil import utcnow
 
@@ -43,7 +43,7 @@ _POSTCODE_ABROAD = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{1,9}")
 _YES_NO = {"yes": True, "no": False}
 
 
-class ContactUpdate(SQLModel):
+class ContactUpdate(AddressFields):
     """The contact form: a blank field keeps what is on file (inputs never show plain values); `clear` empties one."""
 
     full_name: str | None = None
@@ -68,28 +68,7 @@ class ContactUpdate(SQLModel):
     @field_validator("phone", "alt_phone", mode="before")
     @classmethod
     def _phone(cls, value):
-        text = limited_text(value, label="The number", max_length=40, required=False)
-        if not text:
-            return None
-        try:
-            return phones.normalise(text)  # E.164, the form lookups and the blind index use
-        except phones.InvalidPhone as exc:
-            raise ValueError(str(exc)) from None
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _email(cls, value):
-        return email_address(value) if value and str(value).strip() else None
-
-    @field_validator("address_line", mode="before")
-    @classmethod
-    def _address(cls, value):
-        return limited_text(value, label="The street address", max_length=200, required=False) or None
-
-    @field_validator("city", mode="before")
-    @classmethod
-    def _city(cls, value):
-        return limited_text(value, label="The city", max_length=80, required=False) or None
+        return phone_field(value)
 
     @field_validator("state", mode="before")
     @classmethod
