@@ -113,7 +113,10 @@ class TwoStoreSession(Session):
             return self._personal_engine
         if clause is not None and mapper is None:
             # Core statements on personal-store tables carry no mapper: look at the tables they read or write.
-            tables = clause.get_final_froms() if hasattr(clause, "get_final_froms") else [getattr(clause, "table", None)]
+            # The selected columns' tables first: get_final_froms() compiles the statement to find its FROM list
+            # (milliseconds for the customer page's header query), and a statement never spans the two stores.
+            tables = getattr(clause, "columns_clause_froms", None) or (
+                clause.get_final_froms() if hasattr(clause, "get_final_froms") else [getattr(clause, "table", None)])
             for table in tables:
                 if getattr(table, "metadata", None) is PersonalBase.metadata:
                     return self._personal_engine
@@ -156,6 +159,10 @@ class Database:
             # snapshot anyway): autocommit saves the BEGIN and the ROLLBACK, two round trips per connection.
             return engine.execution_options(isolation_level="AUTOCOMMIT")
         return engine
+
+    def reader_engine(self) -> Engine:
+        """The main store's engine as page reads use it, for a hot path that needs no ORM session."""
+        return self._engine(self.main, write=False, snapshot=False)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
