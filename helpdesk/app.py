@@ -105,9 +105,10 @@ async def _retrieve_agent(session: dict, connection) -> CurrentAgent | None:
     if not isinstance(agent_id, int) or not isinstance(version, int):
         return None
     db: Database = connection.app.state.db
-    with db.read() as db_session:
+    # Every signed-in request runs this: one prebuilt statement on a bare connection, no ORM session.
+    with db.reader_engine().connect() as db_connection:
         # None for a deactivated agent or an ended session: the request is treated as anonymous at once.
-        return get_active_agent(db_session, agent_id, version)
+        return get_active_agent(db_connection, agent_id, version)
 
 
 def _prepare_storage(settings: Settings, database: Database) -> None:

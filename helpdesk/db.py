@@ -161,8 +161,10 @@ class Database:
         return engine
 
     def reader_engine(self) -> Engine:
-        """The main store's engine as page reads use it, for a hot path that needs no ORM session."""
-        return self._engine(self.main, write=False, snapshot=False)
+        """The main store's engine as page reads use it, for a hot path that needs no ORM session (made once)."""
+        if (reader := self.__dict__.get("_reader")) is None:
+            reader = self.__dict__["_reader"] = self._engine(self.main, write=False, snapshot=False)
+        return reader
 
     @contextmanager
     def read(self) -> Iterator[Session]:

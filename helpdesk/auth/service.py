@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam
+from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, select
 
 from helpdesk.auth.models import Agent, Role
@@ -74,7 +74,7 @@ _ACTIVE_AGENT = select(Agent.id, Agent.email, Agent.name, Agent.role, Agent.sess
 )
 
 
-def get_active_agent(session: Session, agent_id: int, session_version: int = 0) -> CurrentAgent | None:
+def get_active_agent(session: Session | Connection, agent_id: int, session_version: int = 0) -> CurrentAgent | None:
     """The active agent with this id, for re-checking a session on every request: role changes apply at once, and
     a session from before a deactivation or password reset (an older session_version) no longer signs anyone in."""
     row = session.execute(_ACTIVE_AGENT, {"agent_id": agent_id, "version": session_version}).first()
