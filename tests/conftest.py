@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -51,6 +52,34 @@ def _drop_schemas(base_url: str, schemas: list[str]) -> None:
         for schema in schemas:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     engine.dispose()
+
+
+@contextmanager
+def database_at(tmp_path, *steps: tuple[str, tuple[str, ...]]) -> Iterator[Database]:
+    """A database of its own brought up to older schema revisions, each followed by rows written as that desk wrote
+    them (fresh schemas on the PostgreSQL test server, dropped afterwards): for migration tests."""
+    from alembic import command
+
+    env = {"HELPDESK_SECRET_KEY": secrets.token_urlsafe(32), "HELPDESK_DATA_DIR": str(tmp_path / "data"),
+           "HELPDESK_PERSONAL_KEYS": TEST_KEYS}
+    base, schemas = os.environ.get("HELPDESK_TEST_DATABASE_URL"), []
+    if base:
+        main_url, personal_url, schemas = _postgres_urls(base)
+        env |= {"HELPDESK_DATABASE_URL": main_url, "HELPDESK_PERSONAL_DATABASE_URL": personal_url}
+    database = Database.from_settings(Settings.from_env(env, cwd=tmp_path))
+    config = migrate.alembic_config("main")
+    try:
+        with database.main.begin() as connection:
+            config.attributes["connection"] = connection
+            for revision, rows in steps:
+                command.upgrade(config, revision)
+                for row in rows:
+                    connection.execute(text(row))
+        yield database
+    finally:
+        database.dispose()
+        if base:
+            _drop_schemas(base, schemas)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -11,9 +9,8 @@ from alembic import command
 from sqlalchemy import text
 
 from helpdesk import migrate
-from helpdesk.config import Settings
 from helpdesk.db import Database
-from tests.conftest import TEST_KEYS, _drop_schemas, _postgres_urls
+from tests.conftest import database_at
 
 NOW = "2026-11-01 10:00:00"
 ROWS = [
@@ -31,23 +28,8 @@ ROWS = [
 
 @pytest.fixture
 def old_database(tmp_path) -> Iterator[Database]:
-    env = {"HELPDESK_SECRET_KEY": secrets.token_urlsafe(32), "HELPDESK_DATA_DIR": str(tmp_path / "data"),
-           "HELPDESK_PERSONAL_KEYS": TEST_KEYS}
-    base, schemas = os.environ.get("HELPDESK_TEST_DATABASE_URL"), []
-    if base:
-        main_url, personal_url, schemas = _postgres_urls(base)
-        env |= {"HELPDESK_DATABASE_URL": main_url, "HELPDESK_PERSONAL_DATABASE_URL": personal_url}
-    database = Database.from_settings(Settings.from_env(env, cwd=tmp_path))
-    config = migrate.alembic_config("main")
-    with database.main.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "m0005")  # the schema before the POS push
-        for row in ROWS:
-            connection.execute(text(row))
-    yield database
-    database.dispose()
-    if base:
-        _drop_schemas(base, schemas)
+    with database_at(tmp_path, ("m0005", ROWS)) as database:  # the schema before the POS push
+        yield database
 
 
 def _upgrade(database: Database, revision: str = "m0014") -> None:
